@@ -1,0 +1,110 @@
+# Build, run and test every step of the tutorial.
+#
+#   make stepN && ./stepN     build one step's program and run it
+#   make run                  the tour: every step, one after another
+#   make test                 every step's tests; last line "N passed, M failed"
+#   make test SAN=thread      the same under ThreadSanitizer
+#   make test SAN=address     the same under AddressSanitizer + UBSan
+#   make test CC=clang        the same built with clang
+#   make test ARCH=aarch64    cross-built for 64-bit Arm, run under qemu-user
+#   make diff A=1 B=2         what step 2 changed relative to step 1
+#   make bench                the benchmarks (step 6 runs ours against Go)
+#   make snippets             copy the marked code from the sources into README.md
+#
+# Each step folder has a step.mk that names its sources and its tests; the
+# rules below are the same for every step. Objects go to build/<config>/,
+# one folder per architecture, compiler and sanitizer, so switching between
+# them never mixes objects. `make stepN` copies the program to ./stepN.
+
+HOST_ARCH := $(shell uname -m)
+ARCH ?= $(HOST_ARCH)
+TEST_RUNNER :=
+ifneq ($(ARCH),$(HOST_ARCH))
+  ifeq ($(ARCH),aarch64)
+    CC := aarch64-linux-gnu-gcc
+    TEST_RUNNER := qemu-aarch64 -L /usr/aarch64-linux-gnu
+  else
+    $(error ARCH=$(ARCH) is not supported: use x86_64 or aarch64)
+  endif
+endif
+
+ifeq ($(SAN),thread)
+  SAN_FLAGS := -fsanitize=thread
+else ifeq ($(SAN),address)
+  SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer
+else ifneq ($(SAN),)
+  $(error SAN=$(SAN) is not supported: use SAN=thread or SAN=address)
+endif
+
+OPT := $(if $(SAN),-O1,-O2)
+ALL_CFLAGS := -std=c11 -Wall -Wextra -Werror $(OPT) -g -pthread \
+              -D_GNU_SOURCE -Icommon -MMD -MP $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
+
+OUT := build/$(ARCH)-$(notdir $(firstword $(CC)))$(if $(SAN),-$(SAN))
+
+# Object file of each source: build/<config>/<folder>/<name>.o
+objs = $(patsubst %,$(OUT)/%.o,$(basename $(1)))
+
+COMMON_OBJS := $(call objs,common/common.c)
+TEST_OBJS := $(call objs,common/test.c)
+
+STEPS :=
+include $(sort $(wildcard step*/step.mk))
+
+# The rules of step $(1): its program, its test program, and `make stepN`.
+define step_rules
+$(OUT)/step$(1): $(call objs,$(step$(1)_MAIN) $(step$(1)_LIB)) $(COMMON_OBJS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+
+$(OUT)/test_step$(1): $(call objs,$(step$(1)_TESTS) $(step$(1)_LIB)) \
+                    $(COMMON_OBJS) $(TEST_OBJS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+
+.PHONY: step$(1)
+step$(1): $(OUT)/step$(1)
+	@cp $$< $$@
+endef
+$(foreach n,$(STEPS),$(eval $(call step_rules,$(n))))
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OUT)/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+.DEFAULT_GOAL := all
+.PHONY: all run test bench diff snippets clean
+
+all: $(addprefix step,$(STEPS))
+
+run: all
+	@for n in $(STEPS); do \
+	  echo; echo "=== ./step$$n ==="; ./step$$n || exit 1; \
+	done
+
+test: $(foreach n,$(STEPS),$(OUT)/step$(n) $(OUT)/test_step$(n))
+	@BUILD=$(OUT) TEST_RUNNER="$(TEST_RUNNER)" \
+	 TEST_SLOW=$(if $(SAN)$(TEST_RUNNER),1,0) \
+	 README_CHECK=$(if $(SAN)$(filter-out $(HOST_ARCH),$(ARCH)),no,yes) \
+	 sh common/run_tests.sh $(STEPS)
+
+bench: all
+	@$(foreach n,$(STEPS),$(if $(step$(n)_BENCH),$(step$(n)_BENCH) &&)) true
+
+diff:
+	@test -n "$(step$(A)_DIR)" -a -n "$(step$(B)_DIR)" || \
+	  { echo "usage: make diff A=1 B=2 (steps: $(STEPS))"; exit 2; }
+	@git diff --no-index --stat $(step$(A)_DIR) $(step$(B)_DIR) || true
+	@git diff --no-index $(step$(A)_DIR) $(step$(B)_DIR) || true
+
+snippets:
+	@sh common/snippets.sh update README.md
+
+clean:
+	rm -rf build $(addprefix step,$(STEPS))
+
+-include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
