@@ -44,35 +44,44 @@ ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
 
 OUT := build/$(ARCH)-$(notdir $(firstword $(CC)))$(if $(SAN),-$(SAN))
 
-# Object file of each source: build/<config>/<folder>/<name>.o
-objs = $(patsubst %,$(OUT)/%.o,$(basename $(1)))
-
-COMMON_OBJS := $(call objs,common/common.c)
-TEST_OBJS := $(call objs,common/test.c)
+COMMON_OBJS := $(OUT)/common/common.o
+TEST_OBJS := $(OUT)/common/test.o
 
 STEPS :=
 include $(sort $(wildcard step*/step.mk))
 
-# The rules of step $(1): its program, its test program, and `make stepN`.
+# Object files of step $(1)'s sources $(2): build/<config>/step<N>/<path>.o.
+# Each step compiles its sources with its own flags (step<N>_CFLAGS, such as
+# -Istep4_channels), so two steps can compile the same file differently.
+step_objs = $(patsubst %,$(OUT)/step$(1)/%.o,$(basename $(2)))
+
+# The rules of step $(1): its objects, its program, its test program, and
+# `make stepN`, which copies the program to ./stepN.
 define step_rules
-$(OUT)/step$(1): $(call objs,$(step$(1)_MAIN) $(step$(1)_LIB)) $(COMMON_OBJS)
+$(OUT)/step$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(step$(1)_CFLAGS) -c -o $$@ $$<
+
+$(OUT)/step$(1)/%.o: %.S
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(step$(1)_CFLAGS) -c -o $$@ $$<
+
+$(OUT)/step$(1)/step$(1): $(call step_objs,$(1),$(step$(1)_MAIN) $(step$(1)_LIB)) \
+                          $(COMMON_OBJS)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 
-$(OUT)/test_step$(1): $(call objs,$(step$(1)_TESTS) $(step$(1)_LIB)) \
-                    $(COMMON_OBJS) $(TEST_OBJS)
+$(OUT)/step$(1)/test_step$(1): \
+        $(call step_objs,$(1),$(step$(1)_TESTS) $(step$(1)_LIB)) \
+        $(COMMON_OBJS) $(TEST_OBJS)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 
 .PHONY: step$(1)
-step$(1): $(OUT)/step$(1)
+step$(1): $(OUT)/step$(1)/step$(1)
 	@cp $$< $$@
 endef
 $(foreach n,$(STEPS),$(eval $(call step_rules,$(n))))
 
-$(OUT)/%.o: %.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-
-$(OUT)/%.o: %.S
+$(OUT)/common/%.o: common/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -82,12 +91,12 @@ $(OUT)/%.o: %.S
 all: $(addprefix step,$(STEPS))
 
 run: all
-	@for n in $(STEPS); do \
-	  echo; echo "=== ./step$$n ==="; ./step$$n || exit 1; \
-	done
+	@$(foreach n,$(STEPS),echo; echo "=== $(step$(n)_TITLE) (./step$(n))"; \
+	  echo; ./step$(n) &&) true
 
-test: $(foreach n,$(STEPS),$(OUT)/step$(n) $(OUT)/test_step$(n))
+test: $(foreach n,$(STEPS),$(OUT)/step$(n)/step$(n) $(OUT)/step$(n)/test_step$(n))
 	@BUILD=$(OUT) TEST_RUNNER="$(TEST_RUNNER)" \
+	 $(foreach n,$(STEPS),TEST_ENVS_$(n)="$(step$(n)_TEST_ENVS)") \
 	 TEST_SLOW=$(if $(SAN)$(TEST_RUNNER),1,0) \
 	 README_CHECK=$(if $(SAN)$(filter-out $(HOST_ARCH),$(ARCH)),no,yes) \
 	 sh common/run_tests.sh $(STEPS)
@@ -107,4 +116,4 @@ snippets:
 clean:
 	rm -rf build $(addprefix step,$(STEPS))
 
--include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
+-include $(shell find $(OUT) -name "*.d" 2>/dev/null)

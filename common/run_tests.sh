@@ -3,7 +3,7 @@
 # checks, and add up their counts into one closing line.
 #
 # Called by `make test` with BUILD (the build folder), TEST_RUNNER (empty,
-# or qemu for a cross build) and README_CHECK (yes or no) set. Every test
+# or qemu for a cross build), TEST_ENVS_<N> and README_CHECK (yes or no). Every test
 # program ends with "name: N passed, M failed[, K skipped]".
 set -u
 passed=0 failed=0 skipped=0
@@ -33,10 +33,16 @@ run() {
     tally "$log" "$(cat "$log.status")"
 }
 
+# A step may ask for its tests to run once per environment, such as
+# "GOMAXPROCS=1 GOMAXPROCS=2" (step<N>_TEST_ENVS in its step.mk).
 for n in "$@"; do
-    echo "--- step $n"
-    STEP_BIN=$BUILD/step$n run "$BUILD/test_step$n.log" \
-        $TEST_RUNNER "$BUILD/test_step$n"
+    eval "envs=\${TEST_ENVS_$n:-}"
+    for assignment in ${envs:-STEP=$n}; do
+        echo "--- step $n${envs:+ with $assignment}"
+        run "$BUILD/step$n/test_$assignment.log" \
+            env STEP_BIN="$BUILD/step$n/step$n" "$assignment" \
+            $TEST_RUNNER "$BUILD/step$n/test_step$n"
+    done
 done
 if [ "$README_CHECK" = yes ]; then
     echo "--- README.md"
