@@ -1,0 +1,292 @@
+/*
+ * step1_threads: one goroutine = one OS thread.
+ *
+ * The most direct way to run a function concurrently in C is to give it
+ * an operating-system thread of its own with pthread_create. This step
+ * does exactly that, then measures what it costs on this machine: the
+ * time to create and join a thread, the memory of many threads alive at
+ * once, and the limits that cap how many threads a machine can hold.
+ *
+ * What Go does instead: `go f()` creates no thread. runtime.newproc
+ * allocates a G (a small goroutine record with a 2 KiB stack) and puts it
+ * on a run queue; a few threads (Ms, about one per CPU) run all the Gs.
+ * Steps 3 to 5 build that; step 6 holds the numbers printed here against
+ * Go's on the same machine.
+ *
+ * Usage: ./step1 [threads-to-create [threads-alive-at-once]]
+ */
+#include "common.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+enum {
+    DEFAULT_CREATE = 10000, /* threads created and joined one by one */
+    DEFAULT_ALIVE = 1000,   /* threads alive at the same time */
+    SMALL_STACK = 64 * 1024 /* the "small" stack size we try */
+};
+
+/* The seed example, with a thread per "goroutine". */
+static void *hello(void *arg)
+{
+    const char *greeting = arg;
+    printf("%s (kernel thread %d)\n", greeting, (int)gettid());
+    return NULL;
+}
+
+static void say_hello(void)
+{
+    pthread_t t1, t2;
+    int err;
+    printf("main runs on kernel thread %d\n", (int)gettid());
+    if ((err = pthread_create(&t1, NULL, hello, "hello from thread 1")) ||
+        (err = pthread_create(&t2, NULL, hello, "hello from thread 2")))
+        die_err(err, "pthread_create");
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+}
+
+static void *do_nothing(void *arg)
+{
+    return arg;
+}
+
+/* Nanoseconds per thread to create n threads and join each one. */
+static double create_join_ns(long n)
+{
+    int64_t start = now_ns();
+    for (long i = 0; i < n; i++) {
+        pthread_t t;
+        int err = pthread_create(&t, NULL, do_nothing, NULL);
+        if (err)
+            die_err(err, "pthread_create");
+        pthread_join(t, NULL);
+    }
+    return (double)(now_ns() - start) / (double)n;
+}
+
+/*
+ * Threads alive at once: each one checks in, then waits until main has
+ * taken its measurements and lets them all go.
+ */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    long arrived;
+    int released;
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+static void *wait_at_gate(void *arg)
+{
+    pthread_mutex_lock(&gate.lock);
+    gate.arrived++;
+    pthread_cond_broadcast(&gate.changed);
+    while (!gate.released)
+        pthread_cond_wait(&gate.changed, &gate.lock);
+    pthread_mutex_unlock(&gate.lock);
+    return arg;
+}
+
+struct alive_cost {
+    long started;      /* threads that were really created */
+    size_t stack_size; /* the stack size each one got */
+    double virtual_per_thread;
+    double resident_per_thread;
+};
+
+/*
+ * Start n threads with the given stack size (0: the default), measure
+ * the process's memory while all are alive, then release and join them.
+ * If creation fails, say where and why, and measure what did start.
+ */
+static struct alive_cost measure_alive(long n, size_t stack_size)
+{
+    struct alive_cost cost = {0, stack_size, 0, 0};
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (stack_size)
+        pthread_attr_setstacksize(&attr, stack_size);
+    pthread_attr_getstacksize(&attr, &cost.stack_size);
+
+    pthread_t *threads = malloc((size_t)n * sizeof *threads);
+    if (!threads)
+        die("malloc");
+    gate.arrived = 0;
+    gate.released = 0;
+    size_t vm_before = vm_size_bytes(), rss_before = rss_current_bytes();
+
+    for (; cost.started < n; cost.started++) {
+        int err = pthread_create(&threads[cost.started], &attr,
+                                 wait_at_gate, NULL);
+        if (err) {
+            printf("  pthread_create failed after %ld threads: %s\n",
+                   cost.started, strerror(err));
+            break;
+        }
+    }
+    pthread_mutex_lock(&gate.lock);
+    while (gate.arrived < cost.started)
+        pthread_cond_wait(&gate.changed, &gate.lock);
+    pthread_mutex_unlock(&gate.lock);
+
+    if (cost.started > 0) {
+        double k = (double)cost.started;
+        cost.virtual_per_thread = (double)(vm_size_bytes() - vm_before) / k;
+        cost.resident_per_thread =
+            ((double)rss_current_bytes() - (double)rss_before) / k;
+    }
+
+    pthread_mutex_lock(&gate.lock);
+    gate.released = 1;
+    pthread_cond_broadcast(&gate.changed);
+    pthread_mutex_unlock(&gate.lock);
+    for (long i = 0; i < cost.started; i++)
+        pthread_join(threads[i], NULL);
+    free(threads);
+    pthread_attr_destroy(&attr);
+    return cost;
+}
+
+/* A number read from a one-line file under /proc/sys, or -1. */
+static long read_proc_long(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    long value = -1;
+    if (f) {
+        if (fscanf(f, "%ld", &value) != 1)
+            value = -1;
+        fclose(f);
+    }
+    return value;
+}
+
+/* MemAvailable from /proc/meminfo, in bytes, or 0. */
+static size_t mem_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    size_t kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %zu kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib * 1024;
+}
+
+struct limits {
+    long nproc;         /* ulimit -u: threads of this user, or -1 */
+    long threads_max;   /* all threads on the machine */
+    long pid_max;       /* every thread takes a pid */
+    long max_map_count; /* a thread stack takes 2 mappings */
+    size_t memory;      /* MemAvailable */
+    long lowest;        /* the smallest cap on threads among them */
+};
+
+static struct limits read_limits(void)
+{
+    struct limits l;
+    struct rlimit rl;
+    l.nproc = getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                  ? (long)rl.rlim_cur
+                  : -1;
+    l.threads_max = read_proc_long("/proc/sys/kernel/threads-max");
+    l.pid_max = read_proc_long("/proc/sys/kernel/pid_max");
+    l.max_map_count = read_proc_long("/proc/sys/vm/max_map_count");
+    l.memory = mem_available();
+
+    long caps[] = {l.nproc, l.threads_max, l.pid_max, l.max_map_count / 2};
+    l.lowest = -1;
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++)
+        if (caps[i] > 0 && (l.lowest < 0 || caps[i] < l.lowest))
+            l.lowest = caps[i];
+    return l;
+}
+
+static void print_alive(const char *label, struct alive_cost c)
+{
+    char stack[32], virt[32], res[32];
+    printf("  %-28s %6ld threads  %10s  %10s  %10s\n", label, c.started,
+           format_bytes((double)c.stack_size, stack),
+           format_bytes(c.virtual_per_thread, virt),
+           format_bytes(c.resident_per_thread, res));
+}
+
+static void print_limit(const char *name, long value, const char *meaning)
+{
+    if (value < 0)
+        printf("  %-30s %12s  %s\n", name, "unlimited", meaning);
+    else
+        printf("  %-30s %12ld  %s\n", name, value, meaning);
+}
+
+int main(int argc, char **argv)
+{
+    set_program_name(argv[0]);
+    if (argc > 3)
+        usage_error("usage: %s [threads-to-create [threads-alive]]",
+                    program_name());
+    long create = argc > 1 ? parse_count(argv[1], "threads-to-create",
+                                         10000000)
+                           : DEFAULT_CREATE;
+    long alive = argc > 2 ? parse_count(argv[2], "threads-alive", 1000000)
+                          : DEFAULT_ALIVE;
+
+    printf("Hello, with one OS thread per \"goroutine\":\n");
+    say_hello();
+
+    /* Never probe near a limit: every thread takes a pid, and a machine
+       out of pids fails every fork, ours and everybody else's. */
+    struct limits lim = read_limits();
+    long safe = lim.lowest > 0 ? lim.lowest / 4 : alive;
+    if (alive > safe) {
+        printf("\n(%ld threads alive at once would come too close to this "
+               "machine's limit of %ld; using %ld)\n",
+               alive, lim.lowest, safe);
+        alive = safe;
+    }
+
+    printf("\nWhat a thread costs on this machine:\n");
+    double ns = create_join_ns(create);
+    printf("  create + join, one after another:  %.1f us per thread "
+           "(%ld threads)\n", ns / 1000, create);
+    printf("  -> at most %.0f thread starts per second, each a system call\n"
+           "     that builds a kernel task, a stack mapping and TLS.\n",
+           1e9 / ns);
+
+    printf("\n  %-28s %14s  %10s  %10s  %10s\n", "alive at once", "",
+           "stack", "virtual", "resident");
+    struct alive_cost big = measure_alive(alive, 0);
+    print_alive("default stack", big);
+    print_alive("small stack (setstacksize)",
+                measure_alive(alive, SMALL_STACK));
+    char total[32];
+    printf("  (virtual and resident memory are per thread)\n");
+    printf("  -> virtual memory is address space reserved for each stack:\n"
+           "     %ld threads reserve %s. The kernel gives real pages\n"
+           "     (resident) only to those touched, whatever the stack "
+           "size.\n", big.started,
+           format_bytes(big.virtual_per_thread * (double)big.started, total));
+
+    char mem[32];
+    printf("\nWhat caps the number of threads here:\n");
+    print_limit("ulimit -u (RLIMIT_NPROC)", lim.nproc,
+                "threads of one user");
+    print_limit("/proc/sys/kernel/threads-max", lim.threads_max,
+                "threads on the machine");
+    print_limit("/proc/sys/kernel/pid_max", lim.pid_max,
+                "every thread takes a pid");
+    print_limit("/proc/sys/vm/max_map_count", lim.max_map_count,
+                "a stack and its guard are 2 mappings");
+    printf("  %-30s %12s  %s\n", "MemAvailable",
+           format_bytes((double)lim.memory, mem),
+           "kernel memory per thread comes on top");
+    printf("So this machine holds at most about %ld threads; the Go "
+           "figures\nfor the same measurements come from step 6.\n",
+           lim.lowest);
+    return 0;
+}
