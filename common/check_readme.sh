@@ -47,10 +47,10 @@ finish() {
     done < "$log.want"
     if [ -z "$problem" ]; then
         passed=$((passed + 1))
-        echo "ok   \$ $cmd"
+        printf "ok   \$ %s\n" "$cmd"
     else
         failed=$((failed + 1))
-        echo "FAIL \$ $cmd: $problem"
+        printf "FAIL \$ %s: %s\n" "$cmd" "$problem"
         sed 's/^/    | /' "$log.out" | tail -n 20
     fi
 }
