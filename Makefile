@@ -90,9 +90,12 @@ $(OUT)/common/%.o: common/%.c
 
 all: $(addprefix step,$(STEPS))
 
+# A step may name a shorter run for the tour (step<N>_RUN, default ./stepN).
+step_run = $(or $(step$(1)_RUN),./step$(1))
 run: all
-	@$(foreach n,$(STEPS),echo; echo "=== $(step$(n)_TITLE) (./step$(n))"; \
-	  echo; ./step$(n) &&) true
+	@$(foreach n,$(STEPS),echo; \
+	  echo "=== $(step$(n)_TITLE) ($(call step_run,$(n)))"; \
+	  echo; $(call step_run,$(n)) &&) true
 
 test: $(foreach n,$(STEPS),$(OUT)/step$(n)/step$(n) $(OUT)/step$(n)/test_step$(n))
 	@BUILD=$(OUT) TEST_RUNNER="$(TEST_RUNNER)" \

@@ -1,0 +1,54 @@
+/*
+ * deepstack: a goroutine recurses n calls deep with a 1 KiB frame each;
+ * see ../go/deepstack. Go's stacks start at 2 KiB and grow by copying
+ * (runtime.newstack, up to 1 GB); ours have a fixed size with a guard
+ * below, so deep enough recursion hits the guard and step 5 reports a
+ * stack overflow. Broken on purpose: it shows what growable stacks buy.
+ */
+#include "chan.h"
+#include "go.h"
+#include "twin.h"
+
+#include <stdio.h>
+
+/*
+ * Keeps a 1 KiB array alive across the call, so that every level has a
+ * frame of its own (volatile: the compiler may not fold the recursion).
+ */
+__attribute__((noinline)) static long down(long n)
+{
+    volatile long pad[128];
+    pad[n % 128] = n;
+    if (n == 0)
+        return 0;
+    return down(n - 1) + pad[n % 128] - n + 1;
+}
+
+struct job {
+    long n;
+    chan *done;
+    waitgroup *wg;
+};
+
+static void recurse(void *arg)
+{
+    struct job *j = arg;
+    long depth = down(j->n);
+    chan_send(j->done, &depth);
+    wg_done(j->wg);
+}
+
+int main(int argc, char **argv)
+{
+    long n = size_arg(argc, argv, 100000);
+    chan *done = make_chan(long, 0);
+    waitgroup wg;
+    wg_init(&wg);
+    wg_add(&wg, 1);
+    go(recurse, (struct job){n, done, &wg});
+    long depth;
+    chan_recv(done, &depth);
+    printf("recursed %ld calls deep in a goroutine\n", depth);
+    wg_wait(&wg); /* no garbage collector: free once no one can use it */
+    chan_free(done);
+}

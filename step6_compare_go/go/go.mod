@@ -1,0 +1,3 @@
+module step6
+
+go 1.19

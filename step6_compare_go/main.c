@@ -1,0 +1,779 @@
+/*
+ * step6: ours against Go, side by side, on this machine.
+ *
+ * This step adds no runtime. It runs the same programs written twice: in
+ * Go (go/) and in C against go.h and chan.h (c/), the C ones linked with
+ * step 5's goroutines and, for spawn and ping-pong, with step 4's thread
+ * per goroutine. Each pair runs interleaved, several times, at
+ * GOMAXPROCS=1 and at all CPUs; both sides must print the same result.
+ * What Go does on top (runtime.gcStart, runtime.newstack growing a stack,
+ * runtime.preemptone from sysmon, runtime.netpoll) is what the ratios
+ * pay for, and what the two demos at the end show: a loop Go preempts and
+ * ours does not, and a recursion Go's stacks grow for and ours overflow.
+ */
+#include "loc.h"
+#include "report.h"
+
+#include "common.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef STEP6_BUILD /* the build folder, from step.mk */
+#define STEP6_BUILD "build/step6"
+#endif
+#define GO_SOURCES "step6_compare_go/go"
+#define RUNTIME_DIR "step5_cooperative"
+
+/*
+ * The programs. Each figure is the run's wall time divided by size * per
+ * (ns per operation), or, with per == 0, the whole run in ms; MEMORY
+ * figures are peak RSS divided by size. threads: the size on step 4's
+ * thread per goroutine, 0 if that version is not run (a thread costs too
+ * much for the full size; figures per operation stay comparable).
+ */
+enum kind { TIMED, MEMORY, DEMO };
+struct workload {
+    const char *name;  /* go/<name>/ and c/<name>.c */
+    const char *label; /* "%ld" is the size */
+    enum kind kind;
+    long size, quick_size, threads, quick_threads;
+    double per;
+};
+
+static const struct workload workloads[] = {
+    {"hello", "hello, sleep %ld ms: ms", TIMED, 100, 10, 0, 0, 0},
+    {"spawn", "spawn %ld: ns/goroutine", TIMED, 1000000, 10000, 20000, 1000,
+     1},
+    {"gosched", "gosched 2x%ld: ns/yield", TIMED, 5000000, 10000, 0, 0, 2},
+    {"pingpong", "pingpong %ld: ns/round trip", TIMED, 1000000, 10000,
+     50000, 1000, 1},
+    {"buffered", "buffered %ld: ns/value", TIMED, 10000000, 100000, 0, 0, 1},
+    {"sieve", "sieve %ld primes: ms", TIMED, 5000, 200, 0, 0, 0},
+    {"skynet", "skynet %ld: ms", TIMED, 1000000, 10000, 0, 0, 0},
+    {"blocked", "blocked %ld: bytes/goroutine", MEMORY, 100000, 1000, 0, 0,
+     0},
+    {"fanout", "fanout below %ld: ms", TIMED, 3000000, 100000, 0, 0, 0},
+    {"preempt", "preempt", DEMO, 10, 10, 0, 0, 0},
+    {"deepstack", "deepstack", DEMO, 100000, 100000, 0, 0, 0},
+};
+enum { NWORK = sizeof workloads / sizeof workloads[0] };
+enum { MAX_ROWS = 2 * NWORK, CHILD_TIMEOUT_S = 120, OUTPUT_MAX = 8192 };
+
+static struct {
+    int runs;
+    bool quick;
+    bool only[NWORK]; /* all false: every workload */
+    const char *out;  /* folder for the Markdown and SVG files */
+} opt = {5, false, {false}, NULL};
+
+static const char usage[] =
+    "usage: step6 [--quick] [--runs N] [--only NAME,...] [--out DIR]";
+
+static void parse_only(char *list)
+{
+    for (char *save, *name = strtok_r(list, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        int i = 0;
+        while (i < NWORK && strcmp(workloads[i].name, name) != 0)
+            i++;
+        if (i == NWORK)
+            usage_error("--only: no workload '%s' (hello, spawn, gosched, "
+                        "pingpong, buffered, sieve, skynet, blocked, fanout,"
+                        " preempt, deepstack)", name);
+        opt.only[i] = true;
+    }
+}
+
+static void parse_flags(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *flag = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(flag, "--quick") == 0)
+            opt.quick = true;
+        else if (strcmp(flag, "--runs") == 0 && has_value)
+            opt.runs = (int)parse_count(argv[++i], "--runs", MAX_RUNS);
+        else if (strcmp(flag, "--only") == 0 && has_value)
+            parse_only(argv[++i]);
+        else if (strcmp(flag, "--out") == 0 && has_value)
+            opt.out = argv[++i];
+        else if (strcmp(flag, "-h") == 0 || strcmp(flag, "--help") == 0) {
+            printf("%s\n", usage);
+            exit(0);
+        } else
+            usage_error("unexpected '%s' (%s)", flag, usage + 7);
+    }
+    if (opt.quick && !opt.out)
+        opt.out = "step6_compare_go/results/quick";
+    if (!opt.out)
+        opt.out = "step6_compare_go/results";
+}
+
+/* ---- Running one program ---------------------------------------------- */
+
+/* What one run of a program did. */
+struct outcome {
+    int status;      /* exit status, or 128 + the signal that killed it */
+    bool timed_out;  /* killed by our watchdog */
+    double wall_ns;  /* fork to wait4, so start-up counts, on both sides */
+    double peak_rss; /* bytes: wait4's ru_maxrss */
+    char out[OUTPUT_MAX];
+    char err_last[256]; /* the last line it wrote to stderr */
+};
+
+static volatile sig_atomic_t child_pid, child_killed;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    if (child_pid > 0) {
+        kill(child_pid, SIGKILL);
+        child_killed = true;
+    }
+}
+
+/* The whole of fd (a temporary file) into buf, NUL-terminated. */
+static void read_back(int fd, char *buf, size_t size)
+{
+    ssize_t got = pread(fd, buf, size - 1, 0);
+    buf[got > 0 ? got : 0] = '\0';
+    close(fd);
+}
+
+static int temp_fd(void)
+{
+    FILE *f = tmpfile();
+    if (!f)
+        die("tmpfile");
+    int fd = dup(fileno(f));
+    fclose(f);
+    if (fd < 0)
+        die("dup");
+    return fd;
+}
+
+/* Keep the child on the first `cpus` CPUs it may use. */
+static void pin_to_cpus(int cpus)
+{
+    cpu_set_t all, some;
+    CPU_ZERO(&some);
+    if (sched_getaffinity(0, sizeof all, &all) != 0)
+        die("sched_getaffinity");
+    for (int c = 0; c < CPU_SETSIZE && CPU_COUNT(&some) < cpus; c++)
+        if (CPU_ISSET(c, &all))
+            CPU_SET(c, &some);
+    if (sched_setaffinity(0, sizeof some, &some) != 0)
+        die("sched_setaffinity");
+}
+
+/*
+ * Run argv in folder dir (NULL: here) with the assignments env added to
+ * the environment, on at most pin_cpus CPUs (0: any), killed after
+ * CHILD_TIMEOUT_S. Wall time and peak RSS come from wait4.
+ */
+static void run(const char *const argv[], const char *dir,
+                const char *const env[], int pin_cpus, struct outcome *o)
+{
+    int out = temp_fd(), err = temp_fd();
+    fflush(stdout);
+    int64_t start = now_ns();
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        dup2(out, STDOUT_FILENO);
+        dup2(err, STDERR_FILENO);
+        for (int i = 0; env && env[i]; i++)
+            putenv((char *)env[i]);
+        if (pin_cpus)
+            pin_to_cpus(pin_cpus);
+        if (dir && chdir(dir) != 0)
+            die(dir);
+        execv(argv[0], (char *const *)argv);
+        die(argv[0]);
+    }
+    child_killed = false;
+    child_pid = pid;
+    alarm(CHILD_TIMEOUT_S);
+    int status;
+    struct rusage usage;
+    while (wait4(pid, &status, 0, &usage) < 0)
+        if (errno != EINTR)
+            die("wait4");
+    alarm(0);
+    child_pid = 0;
+    o->timed_out = child_killed;
+    o->wall_ns = (double)(now_ns() - start);
+    o->peak_rss = (double)usage.ru_maxrss * 1024;
+    o->status = WIFEXITED(status) ? WEXITSTATUS(status)
+                                  : 128 + WTERMSIG(status);
+    read_back(out, o->out, sizeof o->out);
+    char text[OUTPUT_MAX];
+    read_back(err, text, sizeof text);
+    size_t len = strlen(text);
+    while (len > 0 && text[len - 1] == '\n')
+        text[--len] = '\0';
+    char *last = strrchr(text, '\n');
+    snprintf(o->err_last, sizeof o->err_last, "%s", last ? last + 1 : text);
+}
+
+/* How a run ended, in words: "exit status 2", "killed by SIGABRT". */
+static char *describe_end(const struct outcome *o, char buf[static 64])
+{
+    if (o->timed_out)
+        snprintf(buf, 64, "no answer in %d s, killed", CHILD_TIMEOUT_S);
+    else if (o->status > 128)
+        snprintf(buf, 64, "killed by SIG%s", sigabbrev_np(o->status - 128));
+    else
+        snprintf(buf, 64, "exit status %d", o->status);
+    return buf;
+}
+
+static int compare_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The result of a run: its output lines in sorted order, since goroutines
+ * may print in any order (hello's two greetings).
+ */
+static void normalize(const char *out, char *buf, size_t size)
+{
+    char copy[OUTPUT_MAX], *lines[256];
+    int n = 0;
+    snprintf(copy, sizeof copy, "%s", out);
+    for (char *save, *line = strtok_r(copy, "\n", &save); line && n < 256;
+         line = strtok_r(NULL, "\n", &save))
+        lines[n++] = line;
+    qsort(lines, (size_t)n, sizeof lines[0], compare_lines);
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%s%s",
+                 i ? " | " : "", lines[i]);
+}
+
+/* ---- The Go toolchain ------------------------------------------------- */
+
+static char go_path[PATH_MAX];  /* "" when Go is not installed */
+static char go_version[64];     /* "go1.19.8" */
+static char go_root[PATH_MAX];  /* `go env GOROOT` */
+static char build_dir[1024];     /* STEP6_BUILD, made absolute */
+
+static bool find_go(void)
+{
+    const char *path = getenv("PATH");
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path ? path : "");
+    for (char *save, *dir = strtok_r(copy, ":", &save); dir;
+         dir = strtok_r(NULL, ":", &save)) {
+        snprintf(go_path, sizeof go_path, "%s/go", dir);
+        if (access(go_path, X_OK) == 0)
+            return true;
+    }
+    go_path[0] = '\0';
+    return false;
+}
+
+/* The first line `go args...` prints, or "" if it fails. */
+static void go_query(const char *arg1, const char *arg2, char *buf,
+                     size_t size)
+{
+    static struct outcome o;
+    const char *argv[] = {go_path, arg1, arg2, NULL};
+    run(argv, NULL, NULL, 0, &o);
+    buf[0] = '\0';
+    if (o.status == 0)
+        snprintf(buf, size, "%.*s", (int)strcspn(o.out, "\n"), o.out);
+}
+
+/*
+ * Build every Go program into the build folder, offline (standard library
+ * only), with Go's caches there too, so nothing outside it is written.
+ */
+static bool build_go(void)
+{
+    static char cache[PATH_MAX], gopath[PATH_MAX], bin[PATH_MAX];
+    snprintf(cache, sizeof cache, "GOCACHE=%s/go/cache", build_dir);
+    snprintf(gopath, sizeof gopath, "GOPATH=%s/go/path", build_dir);
+    snprintf(bin, sizeof bin, "%s/go/bin/", build_dir);
+    const char *env[] = {cache, gopath, "GOPROXY=off", "GOFLAGS=",
+                         "GO111MODULE=on", "GOWORK=off", "CGO_ENABLED=0",
+                         "GOTOOLCHAIN=local", "GOTELEMETRY=off", NULL};
+    const char *argv[] = {go_path, "build", "-o", bin, "./...", NULL};
+    static struct outcome o;
+    run(argv, GO_SOURCES, env, 0, &o);
+    if (o.status != 0) {
+        char end[64];
+        printf("go build failed (%s): %s\n", describe_end(&o, end),
+               o.err_last);
+    }
+    return o.status == 0;
+}
+
+/* ---- Running the workloads ------------------------------------------- */
+
+static int errors;
+
+/* The program of workload w on one side: NULL if it was not built. */
+static const char *program(const struct workload *w, enum side side,
+                           char path[static PATH_MAX])
+{
+    static const char *suffix[SIDES] = {"-threads", "-goroutines", ""};
+    if (side == GO)
+        snprintf(path, PATH_MAX, "%s/go/bin/%s", build_dir, w->name);
+    else
+        snprintf(path, PATH_MAX, "%s/c/%s%s", build_dir, w->name,
+                 suffix[side]);
+    return access(path, X_OK) == 0 ? path : NULL;
+}
+
+static bool have_go;
+
+static long side_size(const struct workload *w, enum side side)
+{
+    if (side == THREADS)
+        return opt.quick ? w->quick_threads : w->threads;
+    return opt.quick ? w->quick_size : w->size;
+}
+
+/* Run workload w on one side at `procs` once. */
+static void run_side(const struct workload *w, enum side side, int procs,
+                     struct outcome *o)
+{
+    char path[PATH_MAX], size[32], gomaxprocs[32];
+    snprintf(size, sizeof size, "%ld", side_size(w, side));
+    snprintf(gomaxprocs, sizeof gomaxprocs, "GOMAXPROCS=%d", procs);
+    const char *argv[] = {program(w, side, path), size, NULL};
+    const char *env[] = {gomaxprocs, NULL};
+    run(argv, NULL, env, side == THREADS ? procs : 0, o);
+}
+
+/*
+ * Check one run against what Go printed at the same size (want == NULL:
+ * nothing to check against). A failure is an error, never a figure.
+ */
+static bool check(const struct workload *w, enum side side, int procs,
+                  const struct outcome *o, const char *want)
+{
+    char end[64], got[OUTPUT_MAX];
+    normalize(o->out, got, sizeof got);
+    if (o->status == 0 && !o->timed_out && (!want || !strcmp(got, want)))
+        return true;
+    errors++;
+    if (o->status != 0 || o->timed_out)
+        printf("error: %s on %s, P=%d: %s: %s\n", w->name, side_name[side],
+               procs, describe_end(o, end), o->err_last);
+    else
+        printf("error: %s on %s, P=%d printed \"%s\" but Go printed \"%s\"\n",
+               w->name, side_name[side], procs, got, want);
+    return false;
+}
+
+/* What Go prints for w at the size of `side`, run once, untimed. */
+static void reference(const struct workload *w, enum side side, int procs,
+                      char *want, size_t size)
+{
+    static struct outcome o;
+    char path[PATH_MAX], arg[32];
+    snprintf(arg, sizeof arg, "%ld", side_size(w, side));
+    const char *argv[] = {program(w, GO, path), arg, NULL};
+    run(argv, NULL, NULL, 0, &o);
+    if (check(w, GO, procs, &o, NULL))
+        normalize(o.out, want, size);
+}
+
+/* Add the figure of run o to row r. */
+static void record(const struct workload *w, enum side side,
+                   const struct outcome *o, struct row *r)
+{
+    double size = (double)side_size(w, side);
+    double value = w->kind == MEMORY ? o->peak_rss / size
+                   : w->per          ? o->wall_ns / (size * w->per)
+                                     : o->wall_ns / 1e6;
+    series_add(&r->value[side], value);
+    series_add(&r->rss[side], o->peak_rss);
+}
+
+/*
+ * Run workload w `opt.runs` times on every side, interleaved, and check
+ * each run against what Go printed at the same size.
+ */
+static void measure(const struct workload *w, int procs, struct row *r)
+{
+    static struct outcome o[SIDES];
+    static char want[SIDES][OUTPUT_MAX]; /* Go's result, at each size */
+    bool ok[SIDES];
+    for (int s = 0; s < SIDES; s++) {
+        char path[PATH_MAX];
+        ok[s] = side_size(w, s) > 0 && program(w, s, path);
+        want[s][0] = '\0';
+    }
+    if (ok[THREADS] && ok[GO])
+        reference(w, THREADS, procs, want[THREADS], OUTPUT_MAX);
+    for (int run = 0; run < opt.runs; run++) {
+        for (int s = 0; s < SIDES; s++)
+            if (ok[s])
+                run_side(w, s, procs, &o[s]);
+        for (int s = GO; s >= THREADS; s--) { /* Go's result first */
+            const char *target = want[s == THREADS ? THREADS : GO];
+            if (!ok[s])
+                continue;
+            ok[s] = check(w, s, procs, &o[s],
+                          s != GO && target[0] ? target : NULL);
+            r->failed |= !ok[s] && s != THREADS;
+            if (!ok[s])
+                continue;
+            if (s == GO && !want[GO][0])
+                normalize(o[GO].out, want[GO], OUTPUT_MAX);
+            record(w, s, &o[s], r);
+        }
+    }
+}
+
+/* A demo: one run a side; the outcome is shown, not timed. */
+struct demo {
+    const char *name;
+    int procs;
+    char said[SIDES][300];
+};
+
+static void show(const struct workload *w, enum side side, int procs,
+                 char said[static 300])
+{
+    static struct outcome o;
+    char path[PATH_MAX], end[64];
+    if (!program(w, side, path)) {
+        snprintf(said, 300, side == GO ? "(Go is not installed)"
+                                       : "(not built)");
+        return;
+    }
+    run_side(w, side, procs, &o);
+    if (o.status == 0)
+        snprintf(said, 300, "%.*s", (int)strcspn(o.out, "\n"), o.out);
+    else
+        snprintf(said, 300, "%s (%s)", o.err_last, describe_end(&o, end));
+    if (o.timed_out || (side == GO && o.status != 0)) {
+        errors++;
+        printf("error: %s on %s, P=%d: %s\n", w->name, side_name[side],
+               procs, said);
+    }
+}
+
+/* ---- How tiny is ours ------------------------------------------------- */
+
+struct loc_line {
+    const char *what;
+    struct loc count;
+};
+
+static bool is_runtime_source(const char *path)
+{
+    return (ends_with(path, ".c") || ends_with(path, ".h") ||
+            ends_with(path, ".S") || ends_with(path, ".s")) &&
+           !ends_with(path, "/main.c");
+}
+
+static bool is_go_source(const char *path)
+{
+    return (ends_with(path, ".go") && !ends_with(path, "_test.go")) ||
+           ends_with(path, ".s");
+}
+
+/* Go's runtime, and the parts of it that match what we built. */
+static const char *const go_parts[][2] = {
+    {"proc.go", "  proc.go: the scheduler"},
+    {"chan.go select.go", "  chan.go, select.go: channels"},
+    {"stack.go", "  stack.go: growable stacks"},
+    {"mgc*.go", "  mgc*.go: the garbage collector"},
+    {"netpoll*.go", "  netpoll*.go: the network poller"},
+};
+enum { NPARTS = sizeof go_parts / sizeof go_parts[0] };
+static const char *go_part_patterns;
+
+static bool in_go_part(const char *path)
+{
+    const char *base = strrchr(path, '/') + 1;
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", go_part_patterns);
+    for (char *save, *p = strtok_r(copy, " ", &save); p;
+         p = strtok_r(NULL, " ", &save))
+        if (fnmatch(p, base, 0) == 0)
+            return true;
+    return false;
+}
+
+/* Fill lines[]: ours, Go's whole runtime, then its parts. Returns n. */
+static int count_lines(struct loc_line lines[static 2 + NPARTS])
+{
+    static char go_what[128];
+    int n = 0;
+    memset(lines, 0, sizeof(struct loc_line) * (2 + NPARTS));
+    lines[n].what = "ours: " RUNTIME_DIR "/ (tests and demo excluded)";
+    if (!loc_add_tree(&lines[n].count, RUNTIME_DIR, false, is_runtime_source))
+        lines[n].what = "ours: " RUNTIME_DIR "/ is not in this tree yet";
+    n++;
+    if (!go_root[0])
+        return n;
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/src/runtime", go_root);
+    snprintf(go_what, sizeof go_what, "Go %s: src/runtime/ (.go, .s, tests "
+             "excluded)", go_version);
+    lines[n].what = go_what;
+    if (!loc_add_tree(&lines[n].count, dir, true, is_go_source))
+        return n;
+    n++;
+    for (int i = 0; i < NPARTS; i++) {
+        lines[n].what = go_parts[i][1];
+        go_part_patterns = go_parts[i][0];
+        loc_add_tree(&lines[n++].count, dir, false, in_go_part);
+    }
+    return n;
+}
+
+static void write_lines(FILE *f, const struct loc_line *lines, int n,
+                        bool markdown)
+{
+    if (markdown)
+        fprintf(f, "| runtime | files | lines | code lines |\n"
+                   "|---|--:|--:|--:|\n");
+    for (int i = 0; i < n; i++) {
+        const struct loc *c = &lines[i].count;
+        if (markdown)
+            fprintf(f, "| %s | %ld | %ld | %ld |\n", lines[i].what, c->files,
+                    c->lines, c->code);
+        else
+            fprintf(f, "%-56s %5ld files %7ld lines %7ld code\n",
+                    lines[i].what, c->files, c->lines, c->code);
+    }
+}
+
+/* ---- Putting it together ---------------------------------------------- */
+
+static int cpu_count(void)
+{
+    cpu_set_t cpus;
+    if (sched_getaffinity(0, sizeof cpus, &cpus) != 0)
+        die("sched_getaffinity");
+    return CPU_COUNT(&cpus);
+}
+
+/* "AMD EPYC, 2 CPUs, Linux 6.1.0", for every table. */
+static void describe_machine(char *buf, size_t size)
+{
+    char model[128] = "unknown CPU", line[256];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "model name : %127[^\n]", model) == 1)
+            break;
+    if (f)
+        fclose(f);
+    struct utsname u;
+    uname(&u);
+    snprintf(buf, size, "%s, %d CPUs, %s %s %s", model, cpu_count(),
+             u.sysname, u.release, u.machine);
+}
+
+static void mkdirs(const char *path)
+{
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", path);
+    for (char *p = copy + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(copy, 0777);
+            *p = '/';
+        }
+    if (mkdir(copy, 0777) != 0 && errno != EEXIST)
+        die(path);
+}
+
+static FILE *create(const char *dir, const char *name, char *path)
+{
+    snprintf(path, PATH_MAX, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        die(path);
+    return f;
+}
+
+struct results {
+    char machine[512];
+    struct row rows[MAX_ROWS];
+    int nrows;
+    struct demo demos[MAX_ROWS];
+    int ndemos;
+    char speedup[256];
+    struct loc_line lines[2 + NPARTS];
+    int nlines;
+};
+
+static void write_demos(FILE *f, const struct results *res, bool markdown)
+{
+    for (int i = 0; i < res->ndemos; i++) {
+        const struct demo *d = &res->demos[i];
+        if (markdown)
+            fprintf(f, "- **%s, P=%d**: Go: `%s`; ours: `%s`\n", d->name,
+                    d->procs, d->said[GO], d->said[OURS]);
+        else
+            fprintf(f, "%-9s P=%d  Go:   %s\n%-14s ours: %s\n", d->name,
+                    d->procs, d->said[GO], "", d->said[OURS]);
+    }
+}
+
+static void write_results(const struct results *res)
+{
+    char md_path[PATH_MAX], svg_path[PATH_MAX];
+    mkdirs(opt.out);
+    FILE *md = create(opt.out, "comparison.md", md_path);
+    fprintf(md, "# Ours against Go\n\nMeasured by `./step6%s` on %s; "
+                "C: %s, Go: %s. Each figure: median [min-max] of %d "
+                "run%s, the sides interleaved.\n\n",
+            opt.quick ? " --quick" : "", res->machine, __VERSION__,
+            have_go ? go_version : "not installed", opt.runs,
+            opt.runs > 1 ? "s" : "");
+    write_markdown_table(md, res->rows, res->nrows);
+    fprintf(md, "\n%s\n\n![ratios ours/Go](ratios.svg)\n\n"
+                "## What Go adds, shown\n\n", res->speedup);
+    write_demos(md, res, true);
+    fprintf(md, "\n## How tiny is ours\n\n");
+    write_lines(md, res->lines, res->nlines, true);
+    fclose(md);
+    FILE *svg = create(opt.out, "ratios.svg", svg_path);
+    write_svg(svg, res->rows, res->nrows);
+    fclose(svg);
+    printf("\nwrote %s and %s\n", md_path, svg_path);
+}
+
+/* The fan-out's speed-up from 1 CPU to all, on each side. */
+static void speedup(struct results *res)
+{
+    const struct row *one = NULL, *all = NULL;
+    for (int i = 0; i < res->nrows; i++)
+        if (strncmp(res->rows[i].label, "fanout ", 7) == 0) {
+            if (res->rows[i].procs == 1)
+                one = &res->rows[i];
+            else
+                all = &res->rows[i];
+        }
+    if (!one || !all)
+        return;
+    int len = snprintf(res->speedup, sizeof res->speedup,
+                       "fanout speed-up from 1 to %d CPUs:", all->procs);
+    for (int s = OURS; s < SIDES; s++) {
+        double a = series_median(&one->value[s]);
+        double b = series_median(&all->value[s]);
+        if (a > 0 && b > 0)
+            len += snprintf(res->speedup + len, sizeof res->speedup -
+                            (size_t)len, " %s %.2fx", side_name[s], a / b);
+    }
+}
+
+static void say_what_runs(const struct results *res)
+{
+    char path[PATH_MAX];
+    printf("step6: the same programs on our goroutines (step 5), on a "
+           "thread each (steps 2 and 4) and in Go\nmachine: %s\n",
+           res->machine);
+    if (have_go)
+        printf("go: %s (%s)\n", go_version, go_path);
+    else
+        printf("go: not found in PATH: install it to compare (Debian and "
+               "Ubuntu: apt-get install golang-go; elsewhere: "
+               "https://go.dev/dl/); running the C side only\n");
+    if (!program(&workloads[0], OURS, path))
+        printf("ours: not built: the C programs need step 5's runtime, "
+               "and " RUNTIME_DIR "/ is not in this tree yet\n");
+    printf("each figure: median [min-max] of %d run%s, the sides "
+           "interleaved%s\n\n", opt.runs, opt.runs > 1 ? "s" : "",
+           opt.quick ? " (--quick: small sizes, no conclusions)" : "");
+}
+
+int main(int argc, char **argv)
+{
+    set_program_name(argv[0]);
+    parse_flags(argc, argv);
+    if (opt.quick)
+        opt.runs = 1;
+    if (access(GO_SOURCES "/go.mod", R_OK) != 0)
+        usage_error("run me from the repository's root (no %s/go.mod here)",
+                    GO_SOURCES);
+    struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+    sigaction(SIGALRM, &sa, NULL);
+    mkdirs(STEP6_BUILD "/go");
+    char *absolute = realpath(STEP6_BUILD, NULL);
+    if (!absolute || strlen(absolute) >= sizeof build_dir)
+        die(STEP6_BUILD);
+    strcpy(build_dir, absolute);
+    free(absolute);
+
+    static struct results res;
+    describe_machine(res.machine, sizeof res.machine);
+    have_go = find_go();
+    if (have_go) {
+        char line[128] = "";
+        go_query("version", NULL, line, sizeof line);
+        sscanf(line, "go version %63s", go_version);
+        go_query("env", "GOROOT", go_root, sizeof go_root);
+        have_go = build_go();
+    }
+    say_what_runs(&res);
+
+    int procs[2] = {1, cpu_count()};
+    int nprocs = procs[1] > 1 ? 2 : 1;
+    write_table_header(stdout);
+    for (int i = 0; i < NWORK; i++) {
+        const struct workload *w = &workloads[i];
+        bool all = true;
+        for (int j = 0; j < NWORK; j++)
+            all &= !opt.only[j];
+        if (!all && !opt.only[i])
+            continue;
+        for (int p = 0; p < nprocs; p++) {
+            if (w->kind == DEMO) {
+                struct demo *d = &res.demos[res.ndemos++];
+                d->name = w->name;
+                d->procs = procs[p];
+                for (int s = OURS; s < SIDES; s++)
+                    show(w, s, procs[p], d->said[s]);
+                continue;
+            }
+            static char labels[MAX_ROWS][64];
+            struct row *r = &res.rows[res.nrows];
+            snprintf(labels[res.nrows], 64, w->label, side_size(w, OURS));
+            r->label = labels[res.nrows++];
+            r->procs = procs[p];
+            measure(w, procs[p], r);
+            write_table_row(stdout, r);
+        }
+    }
+    speedup(&res);
+    if (res.speedup[0])
+        printf("\n%s\n", res.speedup);
+    if (res.ndemos) {
+        printf("\nWhat Go adds, shown (one run each):\n");
+        write_demos(stdout, &res, false);
+    }
+    res.nlines = count_lines(res.lines);
+    printf("\nHow tiny is ours, in lines:\n");
+    write_lines(stdout, res.lines, res.nlines, false);
+    write_results(&res);
+    if (errors)
+        printf("results: %d error%s (above)\n", errors, errors > 1 ? "s" : "");
+    else
+        printf("results: every run agreed with Go%s\n",
+               have_go ? "" : " (not checked: no Go)");
+    return errors ? 1 : 0;
+}

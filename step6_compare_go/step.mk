@@ -1,0 +1,50 @@
+STEPS += 6
+step6_DIR     := step6_compare_go
+step6_TITLE   := Chapter 6: side by side with Go
+step6_MAIN    := step6_compare_go/main.c
+step6_LIB     := step6_compare_go/report.c step6_compare_go/loc.c
+step6_TESTS   := $(wildcard step6_compare_go/tests/*.c)
+step6_CFLAGS  := -Istep6_compare_go -DSTEP6_BUILD='"$(OUT)/step6"'
+step6_BENCH   := ./step6
+# The tour (make run) takes the quick run; the full comparison takes minutes.
+step6_RUN     := ./step6 --quick
+
+# The C twins of the Go programs in go/, one source each in c/, built
+# from the same file against more than one runtime: step 5's goroutines
+# (every twin), and a thread per goroutine where that tells the story:
+# step 2's go() for spawn, step 4's channels for ping-pong. A step that
+# is not in the tree yet (no step.mk) builds nothing here; ./step6 says so.
+step6_TWINS         := $(basename $(notdir $(wildcard step6_compare_go/c/*.c)))
+step6_TWIN_PROGRAMS :=
+
+# $(1): the variant (goroutines or threads); $(2): the step whose runtime
+# is linked; $(3): the twins built so.
+define step6_twin_rules
+$(patsubst %,$(OUT)/step6/c/%-$(1).o,$(3)): \
+        $(OUT)/step6/c/%-$(1).o: step6_compare_go/c/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $$(step$(2)_CFLAGS) -c -o $$@ $$<
+
+$(patsubst %,$(OUT)/step6/c/%-$(1),$(3)): \
+        $(OUT)/step6/c/%-$(1): $(OUT)/step6/c/%-$(1).o \
+        $(patsubst %,$(OUT)/step$(2)/%.o,$(basename $(step$(2)_LIB))) \
+        $(COMMON_OBJS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+
+step6_TWIN_PROGRAMS += $(patsubst %,$(OUT)/step6/c/%-$(1),$(3))
+endef
+ifneq ($(step5_LIB),)
+$(eval $(call step6_twin_rules,goroutines,5,$(step6_TWINS)))
+endif
+ifneq ($(step2_LIB),)
+$(eval $(call step6_twin_rules,threads,2,spawn))
+endif
+ifneq ($(step4_LIB),)
+$(eval $(call step6_twin_rules,threads,4,pingpong))
+endif
+
+# Built with ./step6 and its tests; order-only, so not linked into them.
+$(OUT)/step6/step6 $(OUT)/step6/test_step6: | $(step6_TWIN_PROGRAMS)
+
+# The chart's log scale needs libm.
+$(OUT)/step6/step6 $(OUT)/step6/test_step6: LDLIBS += -lm
