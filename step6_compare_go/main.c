@@ -688,7 +688,8 @@ static void say_what_runs(const struct results *res)
            "thread each (steps 2 and 4) and in Go\nmachine: %s\n",
            res->machine);
     if (have_go)
-        printf("go: %s (%s)\n", go_version, go_path);
+        printf("go: %s (%s), its programs built in %s/go/bin/\n",
+               go_version, go_path, STEP6_BUILD);
     else
         printf("go: not found in PATH: install it to compare (Debian and "
                "Ubuntu: apt-get install golang-go; elsewhere: "

@@ -177,19 +177,17 @@ static void svg_grid(FILE *f, double lo, double hi, int bottom)
             if (tick > hi * 1.001)
                 break;
             double x = svg_x(tick, lo, hi);
-            char label[32];
             fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
                        "stroke=\"#ddd\"/>\n", x, SVG_TOP - 8, x, bottom);
             fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
-                       "%s</text>\n", x, bottom + 16,
-                    format_figure(tick, label));
+                       "%g</text>\n", x, bottom + 16, tick);
         }
     double one = svg_x(1, lo, hi);
     fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
                "stroke=\"#000\" stroke-width=\"2\"/>\n",
-            one, SVG_TOP - 14, one, bottom);
+            one, SVG_TOP - 8, one, bottom);
     fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
-               "1.0 = as fast as Go</text>\n", one, SVG_TOP - 18);
+               "1.0 = as fast as Go</text>\n", one, bottom + 32);
     fprintf(f, "<text x=\"%d\" y=\"%d\">&#8592; faster than Go</text>\n",
             SVG_LEFT, SVG_TOP - 18);
     fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">slower than Go "
@@ -220,7 +218,7 @@ void write_svg(FILE *f, const struct row *rows, int n)
     int bottom = SVG_TOP + SVG_ROW * n;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
                "height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n",
-            SVG_LEFT + SVG_PLOT_WIDTH + 60, bottom + 50);
+            SVG_LEFT + SVG_PLOT_WIDTH + 60, bottom + 64);
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
     svg_grid(f, lo, hi, bottom);
     for (int i = 0; i < n; i++) {
@@ -235,8 +233,8 @@ void write_svg(FILE *f, const struct row *rows, int n)
                         colour[s], side_name[s]);
         }
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\">ratio of medians, log scale: "
+    fprintf(f, "<text x=\"8\" y=\"%d\">ratio of medians, log scale: "
                "<tspan fill=\"%s\">ours/Go</tspan>, <tspan fill=\"%s\">"
                "threads/Go</tspan></text>\n</svg>\n",
-            SVG_LEFT, bottom + 38, colour[OURS], colour[THREADS]);
+            bottom + 52, colour[OURS], colour[THREADS]);
 }

@@ -114,7 +114,7 @@ TEST(svg_chart)
            0);
     EXPECT(strcmp(svg + strlen(svg) - 7, "</svg>\n") == 0);
     /* 1.0 sits a third of the way along 0.1 .. 100, drawn in black */
-    EXPECT_CONTAINS(svg, "<line x1=\"463.3\" y1=\"36\" x2=\"463.3\" y2=\"118\" "
+    EXPECT_CONTAINS(svg, "<line x1=\"463.3\" y1=\"42\" x2=\"463.3\" y2=\"118\" "
                          "stroke=\"#000\" stroke-width=\"2\"/>");
     EXPECT_CONTAINS(svg, ">1.0 = as fast as Go</text>");
     /* ours: a bar from 0.1 (the left edge) to 1.0, with its figure */
