@@ -5,7 +5,6 @@
  * below, so deep enough recursion hits the guard and step 5 reports a
  * stack overflow. Broken on purpose: it shows what growable stacks buy.
  */
-#include "chan.h"
 #include "go.h"
 #include "twin.h"
 
@@ -25,30 +24,25 @@ __attribute__((noinline)) static long down(long n)
 }
 
 struct job {
-    long n;
-    chan *done;
-    waitgroup *wg;
+    long n, *depth;
+    waitgroup *done;
 };
 
 static void recurse(void *arg)
 {
     struct job *j = arg;
-    long depth = down(j->n);
-    chan_send(j->done, &depth);
-    wg_done(j->wg);
+    *j->depth = down(j->n);
+    wg_done(j->done);
 }
 
 int main(int argc, char **argv)
 {
     long n = size_arg(argc, argv, 100000);
-    chan *done = make_chan(long, 0);
-    waitgroup wg;
-    wg_init(&wg);
-    wg_add(&wg, 1);
-    go(recurse, (struct job){n, done, &wg});
     long depth;
-    chan_recv(done, &depth);
+    waitgroup done;
+    wg_init(&done);
+    wg_add(&done, 1);
+    go(recurse, (struct job){n, &depth, &done});
+    wg_wait(&done);
     printf("recursed %ld calls deep in a goroutine\n", depth);
-    wg_wait(&wg); /* no garbage collector: free once no one can use it */
-    chan_free(done);
 }

@@ -1,5 +1,4 @@
 /* fanout: CPU-bound work cut in 64 goroutines; see ../go/fanout. */
-#include "chan.h"
 #include "go.h"
 #include "twin.h"
 
@@ -19,9 +18,8 @@ static bool is_prime(long k)
 }
 
 struct piece {
-    long from, to;
-    chan *out;
-    waitgroup *done;
+    long from, to, *out;
+    waitgroup *wg;
 };
 
 static void count(void *arg)
@@ -30,27 +28,24 @@ static void count(void *arg)
     long c = 0;
     for (long k = p->from; k < p->to; k++)
         c += is_prime(k);
-    chan_send(p->out, &c);
-    wg_done(p->done);
+    *p->out = c;
+    wg_done(p->wg);
 }
 
 int main(int argc, char **argv)
 {
     long n = size_arg(argc, argv, 3000000);
-    chan *out = make_chan(long, 0);
-    waitgroup done;
-    wg_init(&done);
-    wg_add(&done, PIECES);
+    long counts[PIECES];
+    waitgroup wg;
+    wg_init(&wg);
+    wg_add(&wg, PIECES);
     for (long p = 0; p < PIECES; p++) {
         long from = n * p / PIECES, to = n * (p + 1) / PIECES;
-        go(count, (struct piece){from, to, out, &done});
+        go(count, (struct piece){from, to, &counts[p], &wg});
     }
-    long total = 0, c;
-    for (long p = 0; p < PIECES; p++) {
-        chan_recv(out, &c);
-        total += c;
-    }
-    wg_wait(&done); /* no garbage collector: free once no one can use it */
-    chan_free(out);
+    wg_wait(&wg);
+    long total = 0;
+    for (long p = 0; p < PIECES; p++)
+        total += counts[p];
     printf("%ld primes below %ld\n", total, n);
 }

@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"sync"
 
 	"step6/size"
 )
@@ -22,7 +23,13 @@ func down(n int) int {
 
 func main() {
 	n := size.Arg(100000)
-	done := make(chan int)
-	go func() { done <- down(n) }()
-	fmt.Printf("recursed %d calls deep in a goroutine\n", <-done)
+	var depth int
+	var done sync.WaitGroup
+	done.Add(1)
+	go func() {
+		depth = down(n)
+		done.Done()
+	}()
+	done.Wait()
+	fmt.Printf("recursed %d calls deep in a goroutine\n", depth)
 }

@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"sync"
 
 	"step6/size"
 )
@@ -23,25 +24,29 @@ func isPrime(k int) bool {
 	return true
 }
 
-func count(from, to int, out chan<- int) {
+func count(from, to int, out *int, wg *sync.WaitGroup) {
 	c := 0
 	for k := from; k < to; k++ {
 		if isPrime(k) {
 			c++
 		}
 	}
-	out <- c
+	*out = c
+	wg.Done()
 }
 
 func main() {
 	n := size.Arg(3000000)
-	out := make(chan int)
+	var counts [pieces]int
+	var wg sync.WaitGroup
+	wg.Add(pieces)
 	for p := 0; p < pieces; p++ {
-		go count(n*p/pieces, n*(p+1)/pieces, out)
+		go count(n*p/pieces, n*(p+1)/pieces, &counts[p], &wg)
 	}
+	wg.Wait()
 	total := 0
-	for p := 0; p < pieces; p++ {
-		total += <-out
+	for _, c := range counts {
+		total += c
 	}
 	fmt.Printf("%d primes below %d\n", total, n)
 }
