@@ -226,7 +226,8 @@ static void run(const char *const argv[], const char *dir,
     while (len > 0 && text[len - 1] == '\n')
         text[--len] = '\0';
     char *last = strrchr(text, '\n');
-    snprintf(o->err_last, sizeof o->err_last, "%s", last ? last + 1 : text);
+    snprintf(o->err_last, sizeof o->err_last, "%.*s",
+             (int)sizeof o->err_last - 1, last ? last + 1 : text);
 }
 
 /* How a run ended, in words: "exit status 2", "killed by SIGABRT". */
