@@ -33,6 +33,11 @@
 #ifndef STEP6_BUILD /* the build folder, from step.mk */
 #define STEP6_BUILD "build/step6"
 #endif
+#ifdef __clang__
+#define C_COMPILER "clang " __clang_version__
+#else
+#define C_COMPILER "gcc " __VERSION__
+#endif
 #define GO_SOURCES "step6_compare_go/go"
 #define RUNTIME_DIR "step5_cooperative"
 
@@ -642,7 +647,7 @@ static void write_results(const struct results *res)
     fprintf(md, "# Ours against Go\n\nMeasured by `./step6%s` on %s; "
                 "C: %s, Go: %s. Each figure: median [min-max] of %d "
                 "run%s, the sides interleaved.\n\n",
-            opt.quick ? " --quick" : "", res->machine, __VERSION__,
+            opt.quick ? " --quick" : "", res->machine, C_COMPILER,
             have_go ? go_version : "not installed", opt.runs,
             opt.runs > 1 ? "s" : "");
     write_markdown_table(md, res->rows, res->nrows);
@@ -699,8 +704,15 @@ static void say_what_runs(const struct results *res)
         printf("ours: not built: the C programs need step 5's runtime, "
                "and " RUNTIME_DIR "/ is not in this tree yet\n");
     printf("each figure: median [min-max] of %d run%s, the sides "
-           "interleaved%s\n\n", opt.runs, opt.runs > 1 ? "s" : "",
+           "interleaved%s\n", opt.runs, opt.runs > 1 ? "s" : "",
            opt.quick ? " (--quick: small sizes, no conclusions)" : "");
+    printf("threads run smaller sizes (");
+    for (int i = 0, first = 1; i < NWORK; i++)
+        if (side_size(&workloads[i], THREADS))
+            printf("%s%s %ld", first-- > 0 ? "" : ", ", workloads[i].name,
+                   side_size(&workloads[i], THREADS));
+    printf("): a thread each costs too much for more; compare per "
+           "operation\n\n");
 }
 
 int main(int argc, char **argv)
