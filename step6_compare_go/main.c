@@ -333,11 +333,15 @@ static bool build_go(void)
 
 static int errors;
 
+static bool have_go; /* found, and the Go programs built */
+
 /* The program of workload w on one side: NULL if it was not built. */
 static const char *program(const struct workload *w, enum side side,
                            char path[static PATH_MAX])
 {
     static const char *suffix[SIDES] = {"-threads", "-goroutines", ""};
+    if (side == GO && !have_go)
+        return NULL;
     if (side == GO)
         snprintf(path, PATH_MAX, "%s/go/bin/%s", build_dir, w->name);
     else
@@ -345,8 +349,6 @@ static const char *program(const struct workload *w, enum side side,
                  suffix[side]);
     return access(path, X_OK) == 0 ? path : NULL;
 }
-
-static bool have_go;
 
 static long side_size(const struct workload *w, enum side side)
 {
