@@ -1,0 +1,133 @@
+/*
+ * No lost wake-ups. Each round below starts with every worker asleep and
+ * then needs one of them woken; a lost wake-up leaves a task queued with
+ * no one awake to run it, and the round hangs. Each stress runs in a child
+ * with a watchdog, so a hang fails the test instead of blocking CI.
+ */
+#include "go.h"
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { WATCHDOG_S = 60 };
+
+struct stress {
+    queue_kind kind;
+    int workers;
+    long rounds;
+};
+
+static void expect_finishes(void (*fn)(void *), struct stress *st,
+                            const char *what)
+{
+    struct run_result r;
+    run_child(fn, st, WATCHDOG_S, &r);
+    if (r.timed_out || r.status != 0)
+        test_fail(__FILE__, __LINE__,
+                  "%s (%s, %d workers): %s, status %d%s%s", what,
+                  st->kind == QUEUE_STEAL ? "steal" : "global", st->workers,
+                  r.timed_out ? "hung: a wake-up was lost" : "failed",
+                  r.status, *r.err ? ": " : "", r.err);
+    run_result_free(&r);
+}
+
+static void done_task(void *arg)
+{
+    wg_done(*(waitgroup **)arg);
+}
+
+/* main queues one task and waits for it, over and over. */
+static void ping_pong(void *arg)
+{
+    struct stress *st = arg;
+    waitgroup wg;
+    wg_init(&wg);
+    pool_start(st->kind, st->workers);
+    for (long i = 0; i < st->rounds; i++) {
+        wg_add(&wg, 1);
+        go(done_task, &wg);
+        wg_wait(&wg);
+    }
+    pool_stop(NULL);
+}
+
+TEST(a_go_from_main_always_wakes_a_worker)
+{
+    for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
+        for (int workers = 1; workers <= 4; workers *= 2) {
+            struct stress st = {kind, workers, test_scaled(5000)};
+            expect_finishes(ping_pong, &st, "main to pool and back");
+        }
+}
+
+/*
+ * A task queues a helper in its own worker's ring, then blocks that
+ * worker until the helper has run: only a sleeping worker, woken by the
+ * go(), can run it.
+ */
+static void blocker(void *arg)
+{
+    waitgroup helped;
+    wg_init(&helped);
+    wg_add(&helped, 1);
+    go(done_task, &helped);
+    wg_wait(&helped);
+    wg_done(*(waitgroup **)arg);
+}
+
+static void task_wakes_sleeper(void *arg)
+{
+    struct stress *st = arg;
+    waitgroup wg;
+    wg_init(&wg);
+    pool_start(st->kind, st->workers);
+    for (long i = 0; i < st->rounds; i++) {
+        wg_add(&wg, 1);
+        go(blocker, &wg);
+        wg_wait(&wg);
+    }
+    pool_stop(NULL);
+}
+
+TEST(a_go_from_a_task_wakes_a_sleeping_worker)
+{
+    for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
+        for (int workers = 2; workers <= 4; workers *= 2) {
+            struct stress st = {kind, workers, test_scaled(5000)};
+            expect_finishes(task_wakes_sleeper, &st, "task to sleeper");
+        }
+}
+
+static void fan_out(void *arg)
+{
+    int n = *(int *)arg;
+    for (int i = 0; i < n; i++)
+        go(fan_out, 0);
+}
+
+/* Start, spawn a burst, drain and stop, over and over. */
+static void start_burst_stop(void *arg)
+{
+    struct stress *st = arg;
+    for (long i = 0; i < st->rounds; i++) {
+        pool_start(st->kind, st->workers);
+        go(fan_out, (int)(i % 50));
+        struct pool_stats s;
+        pool_stop(&s);
+        if (s.ran != i % 50 + 1) {
+            fprintf(stderr, "round %ld: %ld tasks ran, want %ld\n", i,
+                    s.ran, i % 50 + 1);
+            exit(1);
+        }
+    }
+}
+
+TEST(pool_stop_sees_the_pool_drain)
+{
+    for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
+        for (int workers = 1; workers <= 4; workers *= 2) {
+            struct stress st = {kind, workers, test_scaled(500)};
+            expect_finishes(start_burst_stop, &st, "start, burst, stop");
+        }
+}
