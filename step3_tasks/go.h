@@ -84,7 +84,6 @@ struct pool_stats {
     long overflows;   /* a full ring moved half to the global queue */
     long global_gets; /* times a worker took from the global queue */
     long parks;       /* times a worker went to sleep for lack of work */
-    long wakeups;     /* times a sleeping worker was woken for work */
 };
 
 /*

@@ -74,8 +74,8 @@ struct task {
  * its queue too, and that is the limit shown by the stall demo.
  */
 struct worker {
-    struct runq runq;         /* QUEUE_STEAL only */
-    struct pool_stats stats;  /* written by this worker only */
+    struct runq runq;        /* QUEUE_STEAL only */
+    struct pool_stats stats; /* written by this worker only */
     pthread_t thread;
     uint32_t rand;            /* for choosing victims (Go: fastrand) */
     pthread_cond_t wake;      /* where it sleeps (Go: m.park) */
@@ -88,15 +88,14 @@ struct worker {
  * argument, so there can only be one at a time).
  */
 static struct {
-    pthread_mutex_t lock;         /* Go: sched.lock; guards up to nidle */
-    struct task *global_head;     /* FIFO; Go: sched.runq */
+    pthread_mutex_t lock;     /* Go: sched.lock; guards up to drained */
+    struct task *global_head; /* FIFO; Go: sched.runq */
     struct task *global_tail;
     _Atomic long global_len;      /* also read without the lock, as a hint */
     struct worker *idle;          /* parked workers (Go: sched.midle) */
     _Atomic int nidle;            /* how many (Go: sched.npidle) */
     bool stopping;                /* pool_stop: workers, leave */
     pthread_cond_t drained;       /* every worker parked, nothing queued */
-    long wakeups;
     _Atomic long spawned_outside; /* go() from threads that are no worker */
     /* Written by pool_start before the workers start; read-only then. */
     queue_kind kind;
@@ -129,7 +128,6 @@ static void wake_locked(void)
     pool.idle = w->next_idle;
     w->parked = false;
     atomic_fetch_sub(&pool.nidle, 1);
-    pool.wakeups++;
     pthread_cond_signal(&w->wake);
 }
 
@@ -388,15 +386,14 @@ static void start_locked(queue_kind kind, int nworkers)
     pool.nworkers = nworkers;
     pool.workers = workers;
     pool.stopping = false;
-    pool.wakeups = 0;
     pool.spawned_outside = 0;
     for (int i = 0; i < nworkers; i++) {
         workers[i].rand = 2654435761u * (uint32_t)(i + 1);
         pthread_cond_init(&workers[i].wake, NULL);
     }
     for (int i = 0; i < nworkers; i++) {
-        int err = pthread_create(&workers[i].thread, NULL, worker_main,
-                                 &workers[i]);
+        int err =
+            pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
         if (err)
             die_err(err, "pthread_create");
     }
@@ -449,7 +446,6 @@ void pool_stop(struct pool_stats *stats)
 
         sum.workers = pool.nworkers;
         sum.spawned = pool.spawned_outside;
-        sum.wakeups = pool.wakeups;
         for (int i = 0; i < pool.nworkers; i++) {
             int err = pthread_join(pool.workers[i].thread, NULL);
             if (err)

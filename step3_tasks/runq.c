@@ -26,8 +26,7 @@ bool runq_put(struct runq *q, struct task *t)
     uint32_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
     if (tail - h >= RUNQ_SIZE)
         return false;
-    atomic_store_explicit(&q->slot[tail % RUNQ_SIZE], t,
-                          memory_order_relaxed);
+    atomic_store_explicit(&q->slot[tail % RUNQ_SIZE], t, memory_order_relaxed);
     atomic_store_explicit(&q->tail, tail + 1, memory_order_seq_cst);
     return true;
 }
@@ -39,8 +38,8 @@ struct task *runq_get(struct runq *q)
         uint32_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
         if (h == tail)
             return NULL;
-        struct task *t = atomic_load_explicit(&q->slot[h % RUNQ_SIZE],
-                                              memory_order_relaxed);
+        struct task *t =
+            atomic_load_explicit(&q->slot[h % RUNQ_SIZE], memory_order_relaxed);
         /* A failed CAS reloads h: a thief took the oldest first. */
         if (atomic_compare_exchange_weak_explicit(&q->head, &h, h + 1,
                                                   memory_order_release,

@@ -36,8 +36,7 @@ static void check_every_task_once(queue_kind kind, int workers)
     pool_start(kind, workers);
     for (long k = 0; k < SPAWNERS; k++)
         go(spawn_range, (struct range){half + k * (n - half) / SPAWNERS,
-                                       half + (k + 1) * (n - half) /
-                                                  SPAWNERS});
+                                       half + (k + 1) * (n - half) / SPAWNERS});
     for (long i = 0; i < half; i++)
         go(mark, i);
     struct pool_stats s;
@@ -51,8 +50,8 @@ static void check_every_task_once(queue_kind kind, int workers)
         test_fail(__FILE__, __LINE__,
                   "%s, %d workers: %ld of %ld tasks did not run once"
                   " (task %ld ran %d times)",
-                  kind == QUEUE_STEAL ? "steal" : "global", workers, wrong,
-                  n, first, ran[first]);
+                  kind == QUEUE_STEAL ? "steal" : "global", workers, wrong, n,
+                  first, ran[first]);
     EXPECT_EQ(s.spawned, n + SPAWNERS);
     EXPECT_EQ(s.ran, n + SPAWNERS);
     EXPECT_EQ(s.workers, workers);

@@ -12,8 +12,7 @@
 /* ./step3 with small sizes, the extra arguments and environment. */
 static void run_step3(const char *arg, const char *env, struct run_result *r)
 {
-    const char *argv[] = {step_binary(), "--tasks=1000", "--fib=20", arg,
-                          NULL};
+    const char *argv[] = {step_binary(), "--tasks=1000", "--fib=20", arg, NULL};
     const char *envp[] = {env, NULL};
     run_program(argv, envp, 60, r);
 }

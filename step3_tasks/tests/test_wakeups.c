@@ -16,6 +16,7 @@ struct stress {
     queue_kind kind;
     int workers;
     long rounds;
+    void (*round)(void *); /* a task given a waitgroup * to finish */
 };
 
 static void expect_finishes(void (*fn)(void *), struct stress *st,
@@ -24,21 +25,16 @@ static void expect_finishes(void (*fn)(void *), struct stress *st,
     struct run_result r;
     run_child(fn, st, WATCHDOG_S, &r);
     if (r.timed_out || r.status != 0)
-        test_fail(__FILE__, __LINE__,
-                  "%s (%s, %d workers): %s, status %d%s%s", what,
-                  st->kind == QUEUE_STEAL ? "steal" : "global", st->workers,
-                  r.timed_out ? "hung: a wake-up was lost" : "failed",
-                  r.status, *r.err ? ": " : "", r.err);
+        test_fail(__FILE__, __LINE__, "%s (%s, %d workers): %s, status %d%s%s",
+                  what, st->kind == QUEUE_STEAL ? "steal" : "global",
+                  st->workers,
+                  r.timed_out ? "hung: a wake-up was lost" : "failed", r.status,
+                  *r.err ? ": " : "", r.err);
     run_result_free(&r);
 }
 
-static void done_task(void *arg)
-{
-    wg_done(*(waitgroup **)arg);
-}
-
-/* main queues one task and waits for it, over and over. */
-static void ping_pong(void *arg)
+/* main queues one round and waits for it, over and over. */
+static void run_rounds(void *arg)
 {
     struct stress *st = arg;
     waitgroup wg;
@@ -46,18 +42,23 @@ static void ping_pong(void *arg)
     pool_start(st->kind, st->workers);
     for (long i = 0; i < st->rounds; i++) {
         wg_add(&wg, 1);
-        go(done_task, &wg);
+        go(st->round, &wg);
         wg_wait(&wg);
     }
     pool_stop(NULL);
+}
+
+static void done_task(void *arg)
+{
+    wg_done(*(waitgroup **)arg);
 }
 
 TEST(a_go_from_main_always_wakes_a_worker)
 {
     for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
         for (int workers = 1; workers <= 4; workers *= 2) {
-            struct stress st = {kind, workers, test_scaled(5000)};
-            expect_finishes(ping_pong, &st, "main to pool and back");
+            struct stress st = {kind, workers, test_scaled(5000), done_task};
+            expect_finishes(run_rounds, &st, "main to pool and back");
         }
 }
 
@@ -76,26 +77,12 @@ static void blocker(void *arg)
     wg_done(*(waitgroup **)arg);
 }
 
-static void task_wakes_sleeper(void *arg)
-{
-    struct stress *st = arg;
-    waitgroup wg;
-    wg_init(&wg);
-    pool_start(st->kind, st->workers);
-    for (long i = 0; i < st->rounds; i++) {
-        wg_add(&wg, 1);
-        go(blocker, &wg);
-        wg_wait(&wg);
-    }
-    pool_stop(NULL);
-}
-
 TEST(a_go_from_a_task_wakes_a_sleeping_worker)
 {
     for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
         for (int workers = 2; workers <= 4; workers *= 2) {
-            struct stress st = {kind, workers, test_scaled(5000)};
-            expect_finishes(task_wakes_sleeper, &st, "task to sleeper");
+            struct stress st = {kind, workers, test_scaled(5000), blocker};
+            expect_finishes(run_rounds, &st, "task to sleeper");
         }
 }
 
@@ -116,8 +103,8 @@ static void start_burst_stop(void *arg)
         struct pool_stats s;
         pool_stop(&s);
         if (s.ran != i % 50 + 1) {
-            fprintf(stderr, "round %ld: %ld tasks ran, want %ld\n", i,
-                    s.ran, i % 50 + 1);
+            fprintf(stderr, "round %ld: %ld tasks ran, want %ld\n", i, s.ran,
+                    i % 50 + 1);
             exit(1);
         }
     }
@@ -127,7 +114,7 @@ TEST(pool_stop_sees_the_pool_drain)
 {
     for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
         for (int workers = 1; workers <= 4; workers *= 2) {
-            struct stress st = {kind, workers, test_scaled(500)};
+            struct stress st = {kind, workers, test_scaled(500), NULL};
             expect_finishes(start_burst_stop, &st, "start, burst, stop");
         }
 }
