@@ -4,9 +4,10 @@
  * pool_start():
  *
  * QUEUE_GLOBAL: one FIFO under one mutex; an idle worker sleeps until a
- * go() wakes it. Go's scheduler worked like this until Go 1.1 (one
- * sched.runq under sched.lock): simple and fair, but every go statement
- * and every task taken contend for the same lock and cache line.
+ * go() wakes it. Go's scheduler worked like this until Go 1.1 (one list
+ * of runnable Gs in the global sched, under its lock): simple and fair,
+ * but every go statement and every task taken contend for the same lock
+ * and cache line.
  *
  * QUEUE_STEAL: Go's design since 1.1 (runtime/proc.go). Each worker (Go:
  * an M holding a P) owns a ring of 256 tasks (runq.c; Go: p.runq), and a
@@ -14,7 +15,8 @@
  * (Go: runqput). A worker whose ring is empty takes a share of the global
  * queue (Go: globrunqget), else steals the older half of another worker's
  * ring, trying every worker once, starting at a random one (Go:
- * runqsteal, which runs up to four passes in a random order). The choices:
+ * runqsteal; stealWork makes up to four passes over the Ps, each in a
+ * random order). The choices:
  *   - A bounded ring, as Go's, rather than a Chase-Lev deque (a growable
  *     array, owner works LIFO at the bottom, thieves take the top). The
  *     ring needs no allocation, keeps FIFO order, so a task that keeps
@@ -218,6 +220,11 @@ static void runq_put_slow(struct worker *w, struct task *t)
 
 static void start_default(void);
 
+/*
+ * Go: runtime.newproc. The task goes to the ring of the worker running
+ * this go() (QUEUE_STEAL), else to the global queue; either way a
+ * sleeping worker is woken to share the work.
+ */
 void go_spawn(void (*fn)(void *), const void *arg, size_t size)
 {
     struct task *t = malloc(sizeof *t + size);
