@@ -10,6 +10,8 @@
  * both queue designs, Go's before 1.1 and since; this program measures
  * them, then shows what a task still cannot do that a goroutine can: stop
  * in the middle (yield, or wait) and let its thread run something else.
+ * Demo 4 stalls the pool on purpose: it detects the stall with a timeout,
+ * says so, and releases the stalled tasks so that the program ends.
  *
  *   ./step3 [--queue=global|steal] [--workers=N] [--tasks=N] [--fib=N]
  */

@@ -19,18 +19,23 @@ struct stress {
     void (*round)(void *); /* a task given a waitgroup * to finish */
 };
 
-static void expect_finishes(void (*fn)(void *), struct stress *st,
-                            const char *what)
+/* Run fn(&stress) in a child, for both queues and min_workers to 4. */
+static void stress_all(void (*fn)(void *), void (*round)(void *),
+                       int min_workers, long rounds, const char *what)
 {
-    struct run_result r;
-    run_child(fn, st, WATCHDOG_S, &r);
-    if (r.timed_out || r.status != 0)
-        test_fail(__FILE__, __LINE__, "%s (%s, %d workers): %s, status %d%s%s",
-                  what, st->kind == QUEUE_STEAL ? "steal" : "global",
-                  st->workers,
-                  r.timed_out ? "hung: a wake-up was lost" : "failed", r.status,
-                  *r.err ? ": " : "", r.err);
-    run_result_free(&r);
+    for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
+        for (int workers = min_workers; workers <= 4; workers *= 2) {
+            struct stress st = {kind, workers, rounds, round};
+            struct run_result r;
+            run_child(fn, &st, WATCHDOG_S, &r);
+            if (r.timed_out || r.status != 0)
+                test_fail(__FILE__, __LINE__,
+                          "%s (%s, %d workers): %s, status %d%s%s", what,
+                          kind == QUEUE_STEAL ? "steal" : "global", workers,
+                          r.timed_out ? "hung: a wake-up was lost" : "failed",
+                          r.status, *r.err ? ": " : "", r.err);
+            run_result_free(&r);
+        }
 }
 
 /* main queues one round and waits for it, over and over. */
@@ -55,11 +60,8 @@ static void done_task(void *arg)
 
 TEST(a_go_from_main_always_wakes_a_worker)
 {
-    for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
-        for (int workers = 1; workers <= 4; workers *= 2) {
-            struct stress st = {kind, workers, test_scaled(5000), done_task};
-            expect_finishes(run_rounds, &st, "main to pool and back");
-        }
+    stress_all(run_rounds, done_task, 1, test_scaled(5000),
+               "main to pool and back");
 }
 
 /*
@@ -79,11 +81,7 @@ static void blocker(void *arg)
 
 TEST(a_go_from_a_task_wakes_a_sleeping_worker)
 {
-    for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
-        for (int workers = 2; workers <= 4; workers *= 2) {
-            struct stress st = {kind, workers, test_scaled(5000), blocker};
-            expect_finishes(run_rounds, &st, "task to sleeper");
-        }
+    stress_all(run_rounds, blocker, 2, test_scaled(5000), "task to sleeper");
 }
 
 static void fan_out(void *arg)
@@ -112,9 +110,6 @@ static void start_burst_stop(void *arg)
 
 TEST(pool_stop_sees_the_pool_drain)
 {
-    for (queue_kind kind = QUEUE_GLOBAL; kind <= QUEUE_STEAL; kind++)
-        for (int workers = 1; workers <= 4; workers *= 2) {
-            struct stress st = {kind, workers, test_scaled(500), NULL};
-            expect_finishes(start_burst_stop, &st, "start, burst, stop");
-        }
+    stress_all(start_burst_stop, NULL, 1, test_scaled(500),
+               "start, burst, stop");
 }
