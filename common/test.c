@@ -3,6 +3,7 @@
 
 #include "common.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
