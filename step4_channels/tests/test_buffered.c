@@ -1,16 +1,12 @@
 /*
  * Buffered channels: a FIFO of cap values (Go's test/chan/fifo.go and
  * runtime/chan_test.go TestChan): sends complete while there is room,
- * receives while there are values; a full channel blocks the sender.
+ * receives while there are values.
  */
 #include "chan.h"
 #include "common.h"
 #include "go.h"
 #include "test.h"
-
-#include <stdatomic.h>
-
-static const int64_t MS = 1000000;
 
 TEST(fifo_without_blocking_len_and_cap)
 {
@@ -61,11 +57,12 @@ static void send_count(void *arg)
         chan_send(a->c, &i);
 }
 
+/* One sender's values arrive in order, whatever the cap, 0 included. */
 TEST(fifo_between_goroutines_for_several_caps)
 {
-    int n = (int)test_scaled(20000);
-    size_t caps[] = {1, 2, 10, 128};
-    for (int k = 0; k < 4; k++) {
+    int n = (int)test_scaled(10000);
+    size_t caps[] = {0, 1, 2, 10, 128};
+    for (int k = 0; k < 5; k++) {
         chan *c = make_chan(int, caps[k]);
         go(send_count, (struct count_args){c, n});
         int bad = 0;
@@ -77,68 +74,6 @@ TEST(fifo_between_goroutines_for_several_caps)
         EXPECT_EQ(bad, 0);
         chan_free(c);
     }
-}
-
-struct sender {
-    chan *c;
-    int value;
-    atomic_bool done;
-    waitgroup wg;
-};
-
-static void send_then_mark(void *arg)
-{
-    struct sender *s = *(struct sender **)arg;
-    chan_send(s->c, &s->value);
-    atomic_store(&s->done, true);
-    wg_done(&s->wg);
-}
-
-TEST(send_on_a_full_channel_blocks_until_a_receive)
-{
-    struct sender s = {.c = make_chan(int, 2), .value = 3};
-    atomic_init(&s.done, false);
-    wg_init(&s.wg);
-    chan_send(s.c, &(int){1});
-    chan_send(s.c, &(int){2});
-    wg_add(&s.wg, 1);
-    go(send_then_mark, &s);
-    time_sleep(20 * MS);
-    EXPECT(!atomic_load(&s.done)); /* still waiting for room */
-    EXPECT_EQ(chan_len(s.c), 2);
-    /* The blocked sender's value goes in behind 1 and 2. */
-    for (int want = 1; want <= 3; want++) {
-        int v;
-        chan_recv(s.c, &v);
-        EXPECT_EQ(v, want);
-    }
-    wg_wait(&s.wg);
-    EXPECT(atomic_load(&s.done));
-    chan_free(s.c);
-}
-
-static void recv_into(void *arg)
-{
-    struct sender *s = *(struct sender **)arg;
-    chan_recv(s->c, &s->value);
-    atomic_store(&s->done, true);
-    wg_done(&s->wg);
-}
-
-TEST(receive_on_an_empty_buffered_channel_blocks)
-{
-    struct sender s = {.c = make_chan(int, 5)};
-    atomic_init(&s.done, false);
-    wg_init(&s.wg);
-    wg_add(&s.wg, 1);
-    go(recv_into, &s);
-    time_sleep(20 * MS);
-    EXPECT(!atomic_load(&s.done));
-    chan_send(s.c, &(int){77});
-    wg_wait(&s.wg);
-    EXPECT_EQ(s.value, 77);
-    EXPECT_EQ(chan_len(s.c), 0);
-    chan_free(s.c);
 }
 
 struct big {

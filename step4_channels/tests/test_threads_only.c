@@ -61,36 +61,35 @@ TEST(a_goroutine_blocked_in_a_syscall_does_not_stop_the_others)
     chan_free(c);
 }
 
-static void run_step4(const char *const argv[], struct run_result *r)
+/* ./step4 --primes primes --workers workers, which must exit 0. */
+static void run_step4(const char *primes, const char *workers,
+                      struct run_result *r)
 {
+    const char *argv[] = {step_binary(), "--primes", primes, "--workers",
+                          workers, NULL};
     run_program(argv, NULL, 120, r);
+    EXPECT_EQ(r->status, 0);
+    EXPECT(!r->timed_out);
+    EXPECT_STR_EQ(r->err, "");
 }
 
 TEST(step4_demos_and_the_stall_on_a_small_wall)
 {
-    const char *argv[] = {step_binary(), "--primes", "30", "--workers",
-                          "3", NULL};
     struct run_result r;
-    run_step4(argv, &r);
-    EXPECT_EQ(r.status, 0);
-    EXPECT(!r.timed_out);
+    run_step4("30", "3", &r);
     EXPECT_CONTAINS(r.out, "   2 3 5 7 11 13 17 19 23 29\n");
     EXPECT_CONTAINS(r.out, "30 primes (the last is 113)");
     EXPECT_CONTAINS(r.out, "   2 3 5\n   stalled: no prime came for 1 s "
                            "after 5\n");
     EXPECT_CONTAINS(r.out, "1 task (the filter for 5) waits");
     EXPECT_CONTAINS(r.out, "released: closed done, every task returned");
-    EXPECT_STR_EQ(r.err, "");
     run_result_free(&r);
 }
 
 TEST(step4_no_stall_when_the_pool_is_big_enough)
 {
-    const char *argv[] = {step_binary(), "--primes", "5", "--workers",
-                          "8", NULL};
     struct run_result r;
-    run_step4(argv, &r);
-    EXPECT_EQ(r.status, 0);
+    run_step4("5", "8", &r);
     EXPECT_CONTAINS(r.out, "no stall: 5 primes needed only 6 tasks");
     run_result_free(&r);
 }
@@ -107,7 +106,7 @@ TEST(step4_bad_arguments_exit_2_with_one_line)
     for (int i = 0; i < 5; i++) {
         const char *argv[4] = {step_binary(), bad[i][0], bad[i][1], NULL};
         struct run_result r;
-        run_step4(argv, &r);
+        run_program(argv, NULL, 30, &r);
         EXPECT_EQ(r.status, 2);
         EXPECT_CONTAINS(r.err, "step4: ");
         EXPECT_STR_EQ(r.out, "");
