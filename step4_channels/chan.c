@@ -41,9 +41,10 @@ typedef struct waitq {
 } waitq;
 
 /*
- * Go: g, reduced to what parking needs. A parked goroutine is a thread
- * asleep on wake until a goroutine that did the other half of its
- * operation sets ready. Lives on the parked thread's stack.
+ * Go: g, reduced to what parking needs. Here a goroutine is a thread, so
+ * each thread gets one g, the first time it parks (getg below). A parked
+ * goroutine is its thread asleep on wake, until a goroutine that did the
+ * other half of its operation sets ready.
  */
 struct g {
     pthread_mutex_t lock; /* guards ready */
@@ -55,6 +56,7 @@ struct g {
      * select; every other case of it is then off.
      */
     _Atomic(sudog *) fired;
+    struct g *next_free; /* in the free list, once its thread is gone */
 };
 
 /*
@@ -152,12 +154,68 @@ static void elem_clear(chan *c, void *dst)
 
 /* ---- parking: a blocked goroutine is a thread asleep on its condvar ---- */
 
+/*
+ * A g is never freed: when its thread ends, it goes on a free list for
+ * the next thread (Go keeps every g too, and reuses dead ones: gfput,
+ * gfget). That lets goready signal the condvar after unlocking, when the
+ * goroutine may have woken up and gone: the signal then finds a g that
+ * still exists, and at worst wakes its next owner for nothing.
+ */
+static struct {
+    pthread_once_t once;
+    pthread_key_t key; /* its destructor frees a thread's g */
+    pthread_mutex_t lock;
+    struct g *free;
+} allgs = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+static _Thread_local struct g *current_g;
+
+static void gfput(void *p)
+{
+    struct g *g = p;
+    pthread_mutex_lock(&allgs.lock);
+    g->next_free = allgs.free;
+    allgs.free = g;
+    pthread_mutex_unlock(&allgs.lock);
+}
+
+static void allgs_init(void)
+{
+    int err = pthread_key_create(&allgs.key, gfput);
+    if (err)
+        die_err(err, "pthread_key_create");
+}
+
+/* Go: getg. This thread's g: from the free list, or a new one. */
+static struct g *getg(void)
+{
+    if (current_g)
+        return current_g;
+    pthread_once(&allgs.once, allgs_init);
+    pthread_mutex_lock(&allgs.lock);
+    struct g *g = allgs.free;
+    if (g)
+        allgs.free = g->next_free;
+    pthread_mutex_unlock(&allgs.lock);
+    if (!g) {
+        g = malloc(sizeof *g);
+        if (!g)
+            die("malloc");
+        pthread_mutex_init(&g->lock, NULL);
+        pthread_cond_init(&g->wake, NULL);
+        g->ready = false;
+    }
+    pthread_setspecific(allgs.key, g);
+    return current_g = g;
+}
+
 /* Go: gopark. Sleep until goready; returns the sudog whose case ran. */
 static sudog *gopark(struct g *g)
 {
     pthread_mutex_lock(&g->lock);
     while (!g->ready)
         pthread_cond_wait(&g->wake, &g->lock);
+    g->ready = false; /* for the next park */
     pthread_mutex_unlock(&g->lock);
     return atomic_load(&g->fired);
 }
@@ -166,15 +224,19 @@ static sudog *gopark(struct g *g)
  * Go: goready. Wake the goroutine of sg, whose operation the caller has
  * just completed. Call it with no channel locked, as Go does: the woken
  * goroutine may chan_free the channel at once. sg lives on that
- * goroutine's stack, which may be gone once this returns.
+ * goroutine's stack, which may be gone once ready is set.
  */
 static void goready(sudog *sg)
 {
     struct g *g = sg->g;
     pthread_mutex_lock(&g->lock);
     g->ready = true;
-    pthread_cond_signal(&g->wake);
     pthread_mutex_unlock(&g->lock);
+    /*
+     * After unlocking: signalled under the lock, the woken thread would
+     * at once block again on the lock we hold (a context switch more).
+     */
+    pthread_cond_signal(&g->wake);
 }
 
 /* A goroutine that nothing can ever wake (nil channel, select {}). */
@@ -428,21 +490,19 @@ static int selectgo(select_case *cases, int n, bool block, int *pollorder,
     }
 
     /* Pass 2: queue a sudog on every channel, unlock them all, park. */
-    struct g g = {.ready = false};
-    pthread_mutex_init(&g.lock, NULL);
-    pthread_cond_init(&g.wake, NULL);
-    atomic_init(&g.fired, NULL);
+    struct g *g = getg();
+    atomic_store(&g->fired, NULL);
     for (int i = 0; i < norder; i++) {
         select_case *sc = &cases[lockorder[i]];
         sudog *sg = &sudogs[i];
-        *sg = (sudog){.g = &g, .elem = sc->elem, .case_index = lockorder[i],
+        *sg = (sudog){.g = g, .elem = sc->elem, .case_index = lockorder[i],
                       .c = sc->c};
         waitq_push(sc->dir == SELECT_SEND ? &sc->c->sendq : &sc->c->recvq,
                    sg);
         atomic_fetch_add(&sc->c->refs, 1); /* dropped below */
     }
     selunlock(cases, lockorder, norder);
-    sudog *fired = gopark(&g);
+    sudog *fired = gopark(g);
 
     /* Pass 3: take the sudogs that did not fire off their queues. */
     if (norder > 1) { /* with one case, its waker dequeued it */
@@ -459,8 +519,6 @@ static int selectgo(select_case *cases, int n, bool block, int *pollorder,
      */
     for (int i = 0; i < norder; i++)
         chan_free(sudogs[i].c);
-    pthread_cond_destroy(&g.wake);
-    pthread_mutex_destroy(&g.lock);
 
     select_case *sc = &cases[fired->case_index];
     if (sc->dir == SELECT_RECV)

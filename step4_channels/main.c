@@ -30,6 +30,7 @@
 enum {
     MAX_PRIMES = 5000, /* one thread each: stay well below pid_max / 4 */
     MAX_WORKERS = 64,
+    STALL_MS = 1000, /* no prime for this long: the sieve is stuck */
 };
 
 static const int64_t MS = 1000000;
@@ -262,8 +263,8 @@ static void demo_timeout(void)
     int answer;
     /* Cap 1: the late reply still has somewhere to go (Go by Example). */
     chan *slow = make_chan(int, 1), *fast = make_chan(int, 1);
-    go(reply_later, (struct reply){slow, 300 * MS});
-    printf("   a reply due in 300 ms, a timeout of 50 ms:\n");
+    go(reply_later, (struct reply){slow, 400 * MS});
+    printf("   a reply due in 400 ms, a timeout of 50 ms:\n");
     if (!recv_timeout(slow, &answer, 50 * MS))
         printf("   timeout: the reply was not there in time\n");
     go(reply_later, (struct reply){fast, 10 * MS});
@@ -396,7 +397,7 @@ static void demo_sieve(void)
     printf("\n6. the Go tour's prime sieve: a chain of filter "
            "goroutines\n  ");
     struct sieve s = {.spawn = go_spawn, .want = 10, .print = true};
-    sieve_run(&s, 1000 * MS);
+    sieve_run(&s, STALL_MS * MS);
     sieve_stop(&s);
 }
 
@@ -423,7 +424,7 @@ static void wall_threads(int primes)
     size_t rss0 = rss_current_bytes(), vm0 = vm_size_bytes();
     int64_t start = now_ns();
     struct sieve s = {.spawn = go_spawn, .want = primes};
-    sieve_run(&s, 1000 * MS);
+    sieve_run(&s, STALL_MS * MS);
     double ms = (double)(now_ns() - start) / MS;
     long threads = threads_now();
     double rss = (double)rss_current_bytes() - (double)rss0;
@@ -450,14 +451,15 @@ static void wall_pool(int primes, int workers)
            "(step 3's pool)\n  ", workers);
     pool_start(workers);
     struct sieve s = {.spawn = pool_spawn, .want = primes, .print = true};
-    sieve_run(&s, 1000 * MS);
+    sieve_run(&s, STALL_MS * MS);
     if (s.found == primes) {
-        printf("   no stall: %d primes needed only %d tasks at a time\n",
-               primes, primes + 1);
+        printf("   no stall: %d workers were enough for %d primes\n",
+               workers, primes);
     } else {
         int running, queued;
         pool_counts(&running, &queued);
-        printf("   stalled: no prime came for 1 s after %d\n", s.last);
+        printf("   stalled: no prime came for %d s after %d\n",
+               STALL_MS / 1000, s.last);
         printf("   %d tasks hold the %d workers, each blocked in a channel "
                "operation;\n", running, workers);
         printf("   %d task (the filter for %d) waits in the queue for a "
@@ -476,7 +478,7 @@ static void wall_pool(int primes, int workers)
 
 /* ---- benchmarks ---- */
 
-enum { BENCH_RUNS = 5, PING_PONGS = 20000, ITEMS = 1000000, BUFFER = 128 };
+enum { BENCH_RUNS = 5, PING_PONGS = 10000, ITEMS = 1000000, BUFFER = 128 };
 
 struct echo_args {
     chan *ping, *pong;
