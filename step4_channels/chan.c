@@ -163,7 +163,7 @@ static void elem_clear(chan *c, void *dst)
  */
 static struct {
     pthread_once_t once;
-    pthread_key_t key; /* its destructor frees a thread's g */
+    pthread_key_t key; /* at thread exit, gfput gets the thread's g */
     pthread_mutex_t lock;
     struct g *free;
 } allgs = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
@@ -533,6 +533,8 @@ enum { CASES_ON_STACK = 4 };
 
 int chan_select(select_case *cases, int n, bool has_default)
 {
+    if (n < 0)
+        n = 0;
     int small_order[2 * CASES_ON_STACK];
     sudog small_sudogs[CASES_ON_STACK];
     int *order = small_order;
@@ -543,8 +545,7 @@ int chan_select(select_case *cases, int n, bool has_default)
         if (!order || !sudogs)
             die("malloc");
     }
-    int chosen = selectgo(cases, n > 0 ? n : 0, !has_default, order,
-                          order + n, sudogs);
+    int chosen = selectgo(cases, n, !has_default, order, order + n, sudogs);
     if (n > CASES_ON_STACK) {
         free(order);
         free(sudogs);
@@ -644,7 +645,8 @@ chan *time_after(int64_t ns)
     if (!t)
         die("malloc");
     atomic_fetch_add(&c->refs, 1); /* the timer's reference */
-    *t = (struct timer){now_ns() + ns, c, NULL};
+    int64_t now = now_ns();
+    *t = (struct timer){ns < INT64_MAX - now ? now + ns : INT64_MAX, c, NULL};
 
     pthread_once(&timers.once, timers_start);
     pthread_mutex_lock(&timers.lock);

@@ -1,11 +1,11 @@
 /*
  * Chapter 4: channels on OS threads.
  *
- * Step 3 ran tasks on a pool of threads, but its tasks could not wait for
- * each other. This step adds Go's channels: send, receive, close, select
- * and time.After (chan.c), on step 2's one-thread-per-goroutine go()
- * (go.c). A goroutine blocked in a channel operation is a thread asleep
- * on a condition variable. Go's runtime keeps the same books (hchan,
+ * Step 3 ran short tasks on a fixed pool of threads. This step goes back
+ * to step 2's go(), one thread per goroutine (go.c), and gives goroutines
+ * Go's way to talk: channels, with send, receive, close, select and
+ * time.After (chan.c). A goroutine blocked in a channel operation is a
+ * thread asleep on a condition variable. Go's runtime keeps the same books (hchan,
  * sudog; runtime.chansend, chanrecv, closechan, selectgo), but parks the
  * goroutine (runtime.gopark) and gives its thread another one to run.
  * The demos end with the price of not doing that: a thread per waiting
