@@ -430,11 +430,11 @@ static void wall_threads(int primes)
     long threads = threads_now();
     double rss = (double)rss_current_bytes() - (double)rss0;
     double vm = (double)vm_size_bytes() - (double)vm0;
+    long sends = atomic_load(&s.sends);
     sieve_stop(&s);
 
     char b1[32], b2[32], b3[32], b4[32];
     double goroutines = s.found + 1; /* the generator and the filters */
-    long sends = atomic_load(&s.sends);
     printf("   %d primes (the last is %d) in %.0f ms\n", s.found, s.last, ms);
     printf("   %ld hand-offs from goroutine to goroutine: %.1f us each\n",
            sends, ms * 1000 / (double)sends);
@@ -442,7 +442,7 @@ static void wall_threads(int primes)
            goroutines, threads);
     printf("   resident memory: +%s, %s per goroutine\n",
            format_bytes(rss, b1), format_bytes(rss / goroutines, b2));
-    printf("   address space:   +%s, %s per goroutine (stack reserved)\n",
+    printf("   address space:   +%s, %s per goroutine (mostly stack)\n",
            format_bytes(vm, b3), format_bytes(vm / goroutines, b4));
 }
 
