@@ -5,9 +5,10 @@
  * to step 2's go(), one thread per goroutine (go.c), and gives goroutines
  * Go's way to talk: channels, with send, receive, close, select and
  * time.After (chan.c). A goroutine blocked in a channel operation is a
- * thread asleep on a condition variable. Go's runtime keeps the same books (hchan,
- * sudog; runtime.chansend, chanrecv, closechan, selectgo), but parks the
- * goroutine (runtime.gopark) and gives its thread another one to run.
+ * thread asleep on a condition variable. Go's runtime keeps the same
+ * books (hchan, sudog; runtime.chansend, chanrecv, closechan, selectgo),
+ * but parks the goroutine (runtime.gopark) and gives its thread another
+ * one to run.
  * The demos end with the price of not doing that: a thread per waiting
  * goroutine, and a pool whose threads all wait, so nothing moves: that
  * stall is on purpose, detected with a timeout, explained and released.
