@@ -1,6 +1,7 @@
 /* common.c: see common.h. */
 #include "common.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,7 +48,8 @@ long parse_count(const char *text, const char *what, long max)
     char *end;
     errno = 0;
     long n = strtol(text, &end, 10);
-    if (errno || end == text || *end != '\0' || n < 1 || n > max)
+    if (!isdigit((unsigned char)text[0]) || errno || *end != '\0' ||
+        n < 1 || n > max)
         usage_error("%s must be a whole number from 1 to %ld, got '%s'",
                     what, max, text);
     return n;

@@ -1,0 +1,47 @@
+/*
+ * ./step3 as the reader runs it: exits 0, says nothing on stderr, and
+ * shows every demo, including the stall it detects. Smaller sizes under
+ * the sanitizers and qemu (test_scaled).
+ */
+#include "test.h"
+
+#include <string.h>
+
+/* ./step3 as the README runs it; smaller when the tests run slowed. */
+static void run_step3(const char *queue, struct run_result *r)
+{
+    bool slow = test_scaled(10) < 10;
+    const char *argv[] = {step_binary(), queue, NULL, NULL, NULL};
+    if (slow) {
+        argv[1] = "--tasks=100000";
+        argv[2] = "--fib=30";
+        argv[3] = queue;
+    }
+    run_program(argv, NULL, 100, r);
+}
+
+TEST(step3_runs_every_demo_and_exits_0)
+{
+    struct run_result r;
+    run_step3(NULL, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT(!r.timed_out);
+    EXPECT_STR_EQ(r.err, "");
+    EXPECT_CONTAINS(r.out, "  global queue:");
+    EXPECT_CONTAINS(r.out, "  work stealing:");
+    EXPECT_CONTAINS(r.out, "A1 B1 C1 A2 B2 C2 A3 B3 C3 A4 B4 C4");
+    EXPECT_CONTAINS(r.out, "Stalled: every worker is held by a task");
+    EXPECT_CONTAINS(r.out, "Released the waiters by hand");
+    run_result_free(&r);
+}
+
+TEST(step3_runs_one_queue_when_asked)
+{
+    struct run_result r;
+    run_step3("--queue=global", &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_CONTAINS(r.out, "  global queue:");
+    EXPECT(!strstr(r.out, "  work stealing:"));
+    EXPECT_CONTAINS(r.out, "Stalled: every worker is held by a task");
+    run_result_free(&r);
+}
