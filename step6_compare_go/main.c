@@ -702,9 +702,18 @@ static void say_what_runs(const struct results *res)
         printf("go: not found in PATH: install it to compare (Debian and "
                "Ubuntu: apt-get install golang-go; elsewhere: "
                "https://go.dev/dl/); running the C side only\n");
-    if (!program(&workloads[0], OURS, path))
+    char missing[256] = "";
+    for (int i = 0; i < NWORK; i++)
+        if (!program(&workloads[i], OURS, path))
+            snprintf(missing + strlen(missing),
+                     sizeof missing - strlen(missing), " %s",
+                     workloads[i].name);
+    if (access(RUNTIME_DIR, F_OK) != 0)
         printf("ours: not built: the C programs need step 5's runtime, "
                "and " RUNTIME_DIR "/ is not in this tree yet\n");
+    else if (missing[0])
+        printf("ours: not built:%s (they need what " RUNTIME_DIR
+               "/ does not have yet)\n", missing);
     printf("each figure: median [min-max] of %d run%s, the sides "
            "interleaved%s\n", opt.runs, opt.runs > 1 ? "s" : "",
            opt.quick ? " (--quick: small sizes, no conclusions)" : "");
