@@ -9,7 +9,7 @@
 #   make test ARCH=aarch64    cross-built for 64-bit Arm, run under qemu-user
 #   make diff A=1 B=2         what step 2 changed relative to step 1
 #   make bench                the benchmarks (step 6 runs ours against Go)
-#   make snippets             copy the marked code from the sources into README.md
+#   make snippets             copy the quoted code from the sources into README
 #
 # Each step folder has a step.mk that names its sources and its tests; the
 # rules below are the same for every step. Objects go to build/<config>/,
@@ -66,8 +66,8 @@ $(OUT)/step$(1)/%.o: %.S
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $$(step$(1)_CFLAGS) -c -o $$@ $$<
 
-$(OUT)/step$(1)/step$(1): $(call step_objs,$(1),$(step$(1)_MAIN) $(step$(1)_LIB)) \
-                          $(COMMON_OBJS)
+$(OUT)/step$(1)/step$(1): \
+        $(call step_objs,$(1),$(step$(1)_MAIN) $(step$(1)_LIB)) $(COMMON_OBJS)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 
 $(OUT)/step$(1)/test_step$(1): \
@@ -97,7 +97,8 @@ run: all
 	  echo "=== $(step$(n)_TITLE) ($(call step_run,$(n)))"; \
 	  echo; $(call step_run,$(n)) &&) true
 
-test: $(foreach n,$(STEPS),$(OUT)/step$(n)/step$(n) $(OUT)/step$(n)/test_step$(n))
+test: $(foreach n,$(STEPS),$(OUT)/step$(n)/step$(n) \
+                           $(OUT)/step$(n)/test_step$(n))
 	@BUILD=$(OUT) TEST_RUNNER="$(TEST_RUNNER)" \
 	 $(foreach n,$(STEPS),TEST_ENVS_$(n)="$(step$(n)_TEST_ENVS)") \
 	 TEST_SLOW=$(if $(SAN)$(TEST_RUNNER),1,0) \

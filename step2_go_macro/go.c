@@ -37,7 +37,8 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     if (!start)
         die("malloc");
     start->fn = fn;
-    memcpy(start->arg, arg, size);
+    if (size) /* memcpy's pointers must be valid even for 0 bytes */
+        memcpy(start->arg, arg, size);
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
