@@ -52,4 +52,4 @@ endif
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: | $(step6_TWIN_PROGRAMS)
 
 # The chart's log scale needs libm.
-$(OUT)/step6/step6 $(OUT)/step6/test_step6: LDLIBS += -lm
+$(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
