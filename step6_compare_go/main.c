@@ -83,8 +83,10 @@ static struct {
     const char *out;  /* folder for the Markdown and SVG files */
 } opt = {5, false, {false}, NULL};
 
-static const char usage[] =
-    "usage: step6 [--quick] [--runs N] [--only NAME,...] [--out DIR]";
+#define USAGE "[--quick] [--runs=N] [--only=NAME,...] [--out=DIR]"
+
+/* Ends a usage error: "step6: what was wrong (usage: ./step6 ...)". */
+#define USAGE_TAIL " (usage: ./%s " USAGE ")"
 
 static void parse_only(char *list)
 {
@@ -94,31 +96,46 @@ static void parse_only(char *list)
         while (i < NWORK && strcmp(workloads[i].name, name) != 0)
             i++;
         if (i == NWORK)
-            usage_error("--only: no workload '%s' (hello, spawn, gosched, "
+            usage_error("--only: no program '%s' (hello, spawn, gosched, "
                         "pingpong, buffered, sieve, skynet, blocked, fanout,"
                         " preempt, deepstack)", name);
         opt.only[i] = true;
     }
 }
 
+/*
+ * Go's flag shape, --name=value: the value if arg is that flag, NULL if
+ * it is another. A bare --name is a usage error that shows the form.
+ */
+static char *flag_value(char *arg, const char *name, const char *form)
+{
+    size_t len = strlen(name);
+    if (strncmp(arg, name, len) != 0)
+        return NULL;
+    if (arg[len] == '\0')
+        usage_error("%s needs a value, as %s=%s" USAGE_TAIL, name, name,
+                    form, program_name());
+    return arg[len] == '=' ? arg + len + 1 : NULL;
+}
+
 static void parse_flags(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        const char *flag = argv[i];
-        bool has_value = i + 1 < argc;
-        if (strcmp(flag, "--quick") == 0)
+        char *a = argv[i], *v;
+        if (strcmp(a, "--quick") == 0)
             opt.quick = true;
-        else if (strcmp(flag, "--runs") == 0 && has_value)
-            opt.runs = (int)parse_count(argv[++i], "--runs", MAX_RUNS);
-        else if (strcmp(flag, "--only") == 0 && has_value)
-            parse_only(argv[++i]);
-        else if (strcmp(flag, "--out") == 0 && has_value)
-            opt.out = argv[++i];
-        else if (strcmp(flag, "-h") == 0 || strcmp(flag, "--help") == 0) {
-            printf("%s\n", usage);
+        else if ((v = flag_value(a, "--runs", "N")))
+            opt.runs = (int)parse_count(v, "--runs", MAX_RUNS);
+        else if ((v = flag_value(a, "--only", "NAME,...")))
+            parse_only(v);
+        else if ((v = flag_value(a, "--out", "DIR")))
+            opt.out = v;
+        else if (strcmp(a, "--help") == 0) {
+            printf("usage: ./%s %s\n", program_name(), USAGE);
             exit(0);
         } else
-            usage_error("unexpected '%s' (%s)", flag, usage + 7);
+            usage_error("unknown argument '%s'" USAGE_TAIL, a,
+                        program_name());
     }
     if (opt.quick && !opt.out)
         opt.out = "step6_compare_go/results/quick";
@@ -729,6 +746,7 @@ static void say_what_runs(const struct results *res)
 int main(int argc, char **argv)
 {
     set_program_name(argv[0]);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* each row as soon as it is done */
     parse_flags(argc, argv);
     if (opt.quick)
         opt.runs = 1;
