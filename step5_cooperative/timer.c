@@ -105,8 +105,10 @@ bool timers_run(int64_t now, bool from_goroutine)
         if (n == 0)
             return ran;
         /* t may be gone once t->f has run (it lives on the stack of the
-           goroutine that f readies): read nothing from it after. */
-        for (int i = 0; i < n; i++)
+           goroutine that f readies): read nothing from it after. Latest
+           first: each readied G takes runnext and pushes the one before
+           to the ring, so the earliest runs first, then the next. */
+        for (int i = n - 1; i >= 0; i--)
             due[i]->f(due[i]->arg);
         /* Only now: a deadlock check must see either the pending timer
            or the goroutine it readied. */
