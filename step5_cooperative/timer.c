@@ -105,10 +105,9 @@ bool timers_run(int64_t now, bool from_goroutine)
         if (n == 0)
             return ran;
         /* t may be gone once t->f has run (it lives on the stack of the
-           goroutine that f readies): read nothing from it after. Latest
-           first: each readied G takes runnext and pushes the one before
-           to the ring, so the earliest runs first, then the next. */
-        for (int i = n - 1; i >= 0; i--)
+           goroutine that f readies): read nothing from it after. In
+           deadline order: time_after's value is the time it fired. */
+        for (int i = 0; i < n; i++)
             due[i]->f(due[i]->arg);
         /* Only now: a deadlock check must see either the pending timer
            or the goroutine it readied. */
