@@ -12,11 +12,13 @@
  * What we leave out: preemption (the "starve" demo shows the cost), stacks
  * that grow, a P handed off during a blocking system call.
  *
- *   ./step5              every demo, each in a process of its own
- *   ./step5 NAME...      only those (names: ./step5 --list)
- *   ./step5 --bench      switch, gosched, spawn, ping-pong, skynet
- *   ./step5 deadlock     Go's "all goroutines are asleep" (exit 2)
- *   GOMAXPROCS=N ./step5 the number of Ps (default: the CPUs)
+ *   ./step5               every demo, each in a process of its own
+ *   ./step5 NAME...       only those (names: ./step5 --list)
+ *   ./step5 --primes=N    the sieve's size (default 5000)
+ *   ./step5 --parked=N    goroutines parked at once by "million"
+ *   ./step5 --deadlock    Go's "all goroutines are asleep" (exit 2)
+ *   ./step5 --bench       switch, gosched, spawn, ping-pong, skynet
+ *   GOMAXPROCS=N ./step5  the number of Ps (default: the CPUs)
  */
 #include "chan.h"
 #include "go.h"
@@ -33,6 +35,12 @@
 #include <unistd.h>
 
 enum { MS = 1000000 };
+
+/* The sizes the flags set (a global: a concession to the demo table). */
+static struct {
+    long primes; /* --primes: the sieve's */
+    long parked; /* --parked: goroutines alive at once in "million" */
+} flags = {5000, 100000};
 
 static double ms_since(int64_t start)
 {
@@ -67,18 +75,24 @@ static void demo_hello(void)
 
 /* ---- ms: many goroutines on few threads -------------------------------- */
 
+enum { HOPS = 8 };
 static waitgroup wg;
-static atomic_uint ms_seen[64];
 
+/* Work a little, sleep a millisecond, HOPS times: each sleep parks the
+   goroutine, and whichever M runs its timer runs it next. */
 static void hop(void *arg)
 {
     int id = *(int *)arg;
-    unsigned seen = 0;
-    for (int i = 0; i < 1000; i++) {
-        seen |= 1u << (getm()->id % 32);
-        gosched();
+    char line[128];
+    int len = snprintf(line, sizeof line, "goroutine %2d ran on", id);
+    for (int i = 0; i < HOPS; i++) {
+        len += snprintf(line + len, sizeof line - (size_t)len, " M%d",
+                        getm()->id);
+        for (volatile int spin = 0; spin < 20000; spin++)
+            ;
+        time_sleep(MS);
     }
-    atomic_fetch_or(&ms_seen[id], seen);
+    printf("%s\n", line);
     wg_done(&wg);
 }
 
@@ -90,20 +104,20 @@ static void demo_ms(void)
     for (int i = 0; i < N; i++)
         go(hop, i);
     wg_wait(&wg);
-    for (int i = 0; i < N; i++) {
-        printf("goroutine %2d ran on", i);
-        for (int m = 0; m < 32; m++)
-            if (atomic_load(&ms_seen[i]) & 1u << m)
-                printf(" M%d", m);
-        printf("\n");
-    }
     struct sched_stats s;
     sched_stats(&s);
-    printf("%d goroutines, %d threads (Ms), GOMAXPROCS=%d: "
-           "goroutines move between threads\n", N, s.ms, s.nprocs);
+    printf("%d goroutines, %d Ms (threads), GOMAXPROCS=%d: a goroutine "
+           "that slept\nresumes on whichever M runs its timer, not on the "
+           "one it left\n", N, s.ms, s.nprocs);
 }
 
-/* ---- million: a million goroutines alive at once ----------------------- */
+/* ---- million: a million goroutines, then many alive at once ------------ */
+
+static void nothing(void *arg)
+{
+    (void)arg;
+    wg_done(&wg);
+}
 
 static waitgroup gate;
 
@@ -115,34 +129,82 @@ static void wait_at_gate(void *arg)
     wg_done(&wg);
 }
 
-static void demo_million(void)
+/* n goroutines that all park at a gate, then are let through at once. */
+static void park_many(long n)
 {
-    enum { N = 1000000 };
     size_t rss0 = rss_current_bytes();
     wg_init(&wg);
     wg_init(&gate);
     wg_add(&gate, 1);
-    wg_add(&wg, N);
+    wg_add(&wg, (int)n);
     int64_t start = now_ns();
-    for (int i = 0; i < N; i++)
+    for (long i = 0; i < n; i++)
         go(wait_at_gate, 0);
     wg_wait(&wg);
     double started = ms_since(start);
     size_t rss = rss_current_bytes() - rss0;
-    printf("%d goroutines started and parked in %.0f ms\n", N, started);
-    printf("memory: %zu bytes per parked goroutine (one page of stack, "
-           "a G)\n", rss / N);
+    printf("%ld goroutines started and parked at once in %.0f ms\n", n,
+           started);
+    printf("memory: %zu bytes per parked goroutine (mostly the one page "
+           "of stack it touched)\n", rss / (size_t)n);
     printf("stack: %zu KiB of address space each, %s\n",
            stack_size() / 1024, stack_guard());
     start = now_ns();
-    wg_add(&wg, N);
+    wg_add(&wg, (int)n);
     wg_done(&gate);
     wg_wait(&wg);
-    printf("all %d woken and finished in %.0f ms\n", N, ms_since(start));
+    printf("all %ld woken and finished in %.0f ms\n", n, ms_since(start));
+}
+
+static void demo_million(void)
+{
+    enum { N = 1000000 };
+    wg_init(&wg);
+    wg_add(&wg, N);
+    int64_t start = now_ns();
+    for (int i = 0; i < N; i++)
+        go(nothing, 0);
+    wg_wait(&wg);
+    double ms = ms_since(start);
+    printf("%d goroutines started and finished in %.0f ms (%.0f ns "
+           "each)\n", N, ms, ms * 1e6 / N);
     print_peak_rss("million");
+    park_many(flags.parked);
+    print_peak_rss("parked");
+    if (flags.parked < N)
+        printf("./step5 million --parked=%d parks a million at once\n", N);
 }
 
 /* ---- blocking: step 3's stall, gone ------------------------------------ */
+
+enum { READY_GOROUTINES = 10 };
+static waitgroup result;    /* count 1 until the producer ran */
+static atomic_int blocked;  /* waiters inside wg_wait */
+static atomic_int producer_ran, ready_ran;
+
+static void waiter(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&blocked, 1);
+    wg_wait(&result); /* parks this goroutine, not its thread */
+    atomic_fetch_sub(&blocked, 1);
+    wg_done(&wg);
+}
+
+static void producer(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&producer_ran, 1);
+    wg_done(&result);
+    wg_done(&wg);
+}
+
+static void ready(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&ready_ran, 1);
+    wg_done(&wg);
+}
 
 static void nap(void *arg)
 {
@@ -150,28 +212,43 @@ static void nap(void *arg)
     wg_done(&wg);
 }
 
-static void quick(void *arg)
-{
-    **(double **)arg = 0; /* marks "ran" */
-    wg_done(&wg);
-}
-
 static void demo_blocking(void)
 {
-    enum { N = 1000 };
-    int64_t nap_ns = 100 * (int64_t)MS;
-    double quick_ms = -1;
+    /* Step 3's demo 4: a waiter for every thread, then the producer they
+       wait for and ten more goroutines. */
+    int waiters = 2 * gomaxprocs();
+    wg_init(&result);
+    wg_add(&result, 1);
     wg_init(&wg);
-    wg_add(&wg, N + 1);
+    wg_add(&wg, waiters + 1 + READY_GOROUTINES);
+    for (int i = 0; i < waiters; i++)
+        go(waiter, i);
+    while (atomic_load(&blocked) < waiters)
+        time_sleep(MS);
     int64_t start = now_ns();
-    for (int i = 0; i < N; i++)
+    go(producer, 0);
+    for (int i = 0; i < READY_GOROUTINES; i++)
+        go(ready, i);
+    wg_wait(&wg); /* would hang if the waiters held the threads */
+    printf("%d goroutines waited in wg_wait for a producer, GOMAXPROCS=%d;"
+           "\nthe producer and %d others then ran (%d of %d) in %.2f ms\n",
+           waiters, gomaxprocs(), READY_GOROUTINES,
+           atomic_load(&producer_ran) + atomic_load(&ready_ran),
+           1 + READY_GOROUTINES, ms_since(start));
+    printf("no stall: a goroutine that waits parks and frees its thread "
+           "(step 3's tasks\nheld theirs, and its pool stalled here)\n");
+
+    enum { SLEEPERS = 1000 };
+    int64_t nap_ns = 100 * (int64_t)MS;
+    wg_add(&wg, SLEEPERS);
+    start = now_ns();
+    for (int i = 0; i < SLEEPERS; i++)
         go(nap, nap_ns);
-    go(quick, &quick_ms);
     wg_wait(&wg);
-    printf("%d goroutines slept 100 ms each on %d threads: all done in "
-           "%.0f ms\n", N, gomaxprocs(), ms_since(start));
-    printf("a sleeping goroutine holds no thread: no stall (step 3's pool "
-           "would need %d s)\n", N / 10 / gomaxprocs());
+    printf("%d goroutines slept 100 ms each, GOMAXPROCS=%d: all done in "
+           "%.0f ms\n", SLEEPERS, gomaxprocs(), ms_since(start));
+    printf("a sleeping goroutine holds no thread (step 3's pool would need "
+           "%d s)\n", SLEEPERS / 10 / gomaxprocs());
 }
 
 /* ---- starve: cooperative scheduling's weak spot ------------------------ */
@@ -341,12 +418,15 @@ static long sieve(int n)
 
 static void demo_sieve(void)
 {
-    enum { N = 10000 };
+    int n = (int)flags.primes;
     int64_t start = now_ns();
-    long last = sieve(N);
-    printf("the %dth prime is %ld: %d goroutines in a chain, %.0f ms\n", N,
-           last, N + 1, ms_since(start));
+    long last = sieve(n);
+    printf("prime number %d is %ld: %d goroutines in a chain, %.0f ms\n", n,
+           last, n + 1, ms_since(start));
     print_peak_rss("sieve");
+    if (n < 10000)
+        printf("10,000 primes take longer: ./step5 sieve "
+               "--primes=10000\n");
 }
 
 /* ---- skynet: a million goroutines in a tree ---------------------------- */
@@ -396,19 +476,23 @@ static void demo_skynet(void)
 
 /* ---- select: a receive with a timeout ---------------------------------- */
 
+struct reply {
+    chan *c;
+    long delay_ms;
+};
+
 static void slow_reply(void *arg)
 {
-    struct pingpong *pp = arg;
-    time_sleep(pp->rounds * MS);
-    long v = pp->rounds;
-    chan_send(pp->out, &v);
+    struct reply *r = arg;
+    time_sleep(r->delay_ms * MS);
+    chan_send(r->c, &r->delay_ms);
 }
 
 static void demo_select(void)
 {
     for (long delay = 10; delay <= 100; delay += 90) {
         chan *reply = make_chan(long, 1);
-        go(slow_reply, (struct pingpong){NULL, reply, delay});
+        go(slow_reply, (struct reply){reply, delay});
         chan *timeout = time_after(50 * MS);
         long v;
         select_case cases[] = {RECV_CASE(reply, &v), RECV_CASE(timeout, NULL)};
@@ -477,12 +561,6 @@ static double bench_gosched(void)
     return (double)(now_ns() - start) / (2.0 * n);
 }
 
-static void nothing(void *arg)
-{
-    (void)arg;
-    wg_done(&wg);
-}
-
 static double bench_spawn(void)
 {
     enum { N = 1000000 };
@@ -520,14 +598,14 @@ static const struct demo {
 } demos[] = {
     {"hello", demo_hello, "the seed's example: two go calls and a sleep"},
     {"ms", demo_ms, "many goroutines, few threads"},
-    {"million", demo_million, "1,000,000 goroutines alive at once"},
+    {"million", demo_million, "1,000,000 goroutines, then many at once"},
     {"blocking", demo_blocking, "step 3's blocking tasks, now goroutines"},
     {"starve", demo_starve, "a tight loop starves GOMAXPROCS=1"},
     {"pingpong", demo_pingpong, "an unbuffered channel, back and forth"},
-    {"sieve", demo_sieve, "the Go tour's prime sieve, 10,000 primes"},
+    {"sieve", demo_sieve, "the Go tour's prime sieve"},
     {"skynet", demo_skynet, "a tree of a million goroutines"},
     {"select", demo_select, "select with a timeout"},
-    {"deadlock", demo_deadlock, "Go's deadlock report (not in the tour)"},
+    {"deadlock", demo_deadlock, "Go's deadlock report (--deadlock)"},
 };
 enum { NDEMOS = sizeof demos / sizeof demos[0] };
 
@@ -556,34 +634,77 @@ static void run_forked(void (*fn)(void))
     }
 }
 
+/* ---- the command line -------------------------------------------------- */
+
+#define USAGE                                                           \
+    "./step5 [NAME...] [--primes=N] [--parked=N] [--deadlock] "          \
+    "[--bench] [--list]"
+
 static const struct demo *find_demo(const char *name)
 {
     for (int i = 0; i < NDEMOS; i++)
         if (strcmp(demos[i].name, name) == 0)
             return &demos[i];
-    usage_error("no demo '%s' (./step5 --list names them)", name);
+    usage_error("no demo '%s' (usage: " USAGE "; --list names them)",
+                name);
+}
+
+/* --name=value: value if arg is that flag, else NULL (Go's flag shape). */
+static const char *flag_value(const char *arg, const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(arg, name, len) == 0 && arg[len] == '=' ? arg + len + 1
+                                                           : NULL;
+}
+
+/* A whole number in [1, max] for flag `name`, or one line and exit 2. */
+static long flag_count(const char *text, const char *name, long max)
+{
+    char *end;
+    long n = strtol(text, &end, 10);
+    if (*text < '0' || *text > '9' || *end || n < 1 || n > max)
+        usage_error("%s must be a whole number from 1 to %ld, got '%s' "
+                    "(usage: " USAGE ")", name, max, text);
+    return n;
 }
 
 int main(int argc, char **argv)
 {
     set_program_name(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc == 2 && strcmp(argv[1], "--bench") == 0) {
-        bench();
-        return 0;
+    const struct demo *chosen[NDEMOS * 4];
+    int nchosen = 0;
+    bool bench_only = false, list = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if ((v = flag_value(a, "--primes")))
+            flags.primes = flag_count(v, "--primes", 100000);
+        else if ((v = flag_value(a, "--parked")))
+            flags.parked = flag_count(v, "--parked", 2000000);
+        else if (strcmp(a, "--bench") == 0)
+            bench_only = true;
+        else if (strcmp(a, "--list") == 0)
+            list = true;
+        else if (a[0] == '-' && strcmp(a, "--deadlock") != 0)
+            usage_error("unknown flag '%s' (usage: " USAGE ")", a);
+        else if (nchosen == NDEMOS * 4)
+            usage_error("too many demo names (usage: " USAGE ")");
+        else
+            chosen[nchosen++] = find_demo(a[0] == '-' ? a + 2 : a);
     }
-    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+    if (list) {
         for (int i = 0; i < NDEMOS; i++)
             printf("%-10s %s\n", demos[i].name, demos[i].title);
         return 0;
     }
-    if (argc > 1) { /* named demos run in this process */
-        for (int i = 1; i < argc; i++)
-            find_demo(argv[i]);
-        for (int i = 1; i < argc; i++)
-            find_demo(argv[i])->run();
+    if (bench_only) {
+        bench();
         return 0;
     }
+    for (int i = 0; i < nchosen; i++) /* named: in this process */
+        chosen[i]->run();
+    if (nchosen)
+        return 0;
     for (int i = 0; i < NDEMOS - 1; i++) { /* all but deadlock */
         printf("%s== %s: %s\n", i ? "\n" : "", demos[i].name,
                demos[i].title);
