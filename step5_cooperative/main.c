@@ -78,7 +78,7 @@ static void demo_hello(void)
 enum { HOPS = 8 };
 static waitgroup wg;
 
-/* Work a little, sleep a millisecond, HOPS times: each sleep parks the
+/* Work a little, sleep 1 to 3 ms, HOPS times: each sleep parks the
    goroutine, and whichever M runs its timer runs it next. */
 static void hop(void *arg)
 {
@@ -90,7 +90,7 @@ static void hop(void *arg)
                         getm()->id);
         for (volatile int spin = 0; spin < 20000; spin++)
             ;
-        time_sleep(MS);
+        time_sleep((1 + id % 3) * MS);
     }
     printf("%s\n", line);
     wg_done(&wg);
