@@ -9,7 +9,7 @@
 #   make test ARCH=aarch64    cross-built for 64-bit Arm, run under qemu-user
 #   make diff A=1 B=2         what step 2 changed relative to step 1
 #   make bench                the benchmarks (step 6 runs ours against Go)
-#   make snippets             copy the marked code from the sources into README.md
+#   make snippets             copy the quoted code from the sources into README
 #
 # Each step folder has a step.mk that names its sources and its tests; the
 # rules below are the same for every step. Objects go to build/<config>/,
@@ -30,6 +30,9 @@ endif
 
 ifeq ($(SAN),thread)
   SAN_FLAGS := -fsanitize=thread
+  # TSan sleeps 1 s at exit by default, for threads still running then;
+  # our tests end thousands of processes with their Ms still running.
+  export TSAN_OPTIONS := atexit_sleep_ms=0 $(TSAN_OPTIONS)
 else ifeq ($(SAN),address)
   SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer
@@ -66,8 +69,8 @@ $(OUT)/step$(1)/%.o: %.S
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $$(step$(1)_CFLAGS) -c -o $$@ $$<
 
-$(OUT)/step$(1)/step$(1): $(call step_objs,$(1),$(step$(1)_MAIN) $(step$(1)_LIB)) \
-                          $(COMMON_OBJS)
+$(OUT)/step$(1)/step$(1): \
+        $(call step_objs,$(1),$(step$(1)_MAIN) $(step$(1)_LIB)) $(COMMON_OBJS)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 
 $(OUT)/step$(1)/test_step$(1): \
@@ -94,7 +97,8 @@ run: all
 	@$(foreach n,$(STEPS),echo; echo "=== $(step$(n)_TITLE) (./step$(n))"; \
 	  echo; ./step$(n) &&) true
 
-test: $(foreach n,$(STEPS),$(OUT)/step$(n)/step$(n) $(OUT)/step$(n)/test_step$(n))
+test: $(foreach n,$(STEPS),$(OUT)/step$(n)/step$(n) \
+                           $(OUT)/step$(n)/test_step$(n))
 	@BUILD=$(OUT) TEST_RUNNER="$(TEST_RUNNER)" \
 	 $(foreach n,$(STEPS),TEST_ENVS_$(n)="$(step$(n)_TEST_ENVS)") \
 	 TEST_SLOW=$(if $(SAN)$(TEST_RUNNER),1,0) \

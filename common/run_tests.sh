@@ -3,8 +3,8 @@
 # checks, and add up their counts into one closing line.
 #
 # Called by `make test` with BUILD (the build folder), TEST_RUNNER (empty,
-# or qemu for a cross build), TEST_ENVS_<N> and README_CHECK (yes or no). Every test
-# program ends with "name: N passed, M failed[, K skipped]".
+# or qemu for a cross build), TEST_ENVS_<N> and README_CHECK (yes or no).
+# Every test program ends with "name: N passed, M failed[, K skipped]".
 set -u
 passed=0 failed=0 skipped=0
 mkdir -p "$BUILD"

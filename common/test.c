@@ -109,14 +109,18 @@ static void wait_child(pid_t pid, unsigned timeout_s, struct run_result *r)
 {
     int64_t deadline = now_ns() + (int64_t)timeout_s * 1000000000;
     int status;
+    pid_t done;
     r->timed_out = false;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
+    while ((done = waitpid(pid, &status, WNOHANG)) == 0 ||
+           (done == -1 && errno == EINTR)) {
         if (now_ns() > deadline && !r->timed_out) {
             kill(pid, SIGKILL);
             r->timed_out = true;
         }
         usleep(1000);
     }
+    if (done == -1)
+        die("waitpid");
     r->status = WIFEXITED(status) ? WEXITSTATUS(status)
                                   : 128 + WTERMSIG(status);
 }
@@ -215,8 +219,9 @@ static int run_one(int i)
         exit(failed ? 1 : 0);
     }
     int status;
-    while (waitpid(pid, &status, 0) < 0)
-        ;
+    while (waitpid(pid, &status, 0) == -1)
+        if (errno != EINTR)
+            die("waitpid");
     double ms = (double)(now_ns() - start) / 1e6;
     if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SKIPPED) {
         printf("skip %s\n", tests[i].name);

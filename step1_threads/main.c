@@ -25,10 +25,21 @@
 #include <unistd.h>
 
 enum {
-    DEFAULT_CREATE = 10000, /* threads created and joined one by one */
-    DEFAULT_ALIVE = 1000,   /* threads alive at the same time */
-    SMALL_STACK = 64 * 1024 /* the "small" stack size we try */
+    DEFAULT_CREATE = 10000,  /* threads created and joined one by one */
+    DEFAULT_ALIVE = 1000,    /* threads alive at the same time */
+    MAX_ALIVE = 20000,       /* never more, whatever the limits allow */
+    SMALL_STACK = 64 * 1024, /* the "small" stack size we try */
+    KERNEL_COST = 64 * 1024, /* memory per thread we budget, generously */
+    UNKNOWN = -1,            /* a limit we could not read */
+    UNLIMITED = -2           /* a limit that is not set */
 };
+
+static void join(pthread_t thread)
+{
+    int err = pthread_join(thread, NULL);
+    if (err)
+        die_err(err, "pthread_join");
+}
 
 /* The seed example, with a thread per "goroutine". */
 static void *hello(void *arg)
@@ -46,8 +57,8 @@ static void say_hello(void)
     if ((err = pthread_create(&t1, NULL, hello, "hello from thread 1")) ||
         (err = pthread_create(&t2, NULL, hello, "hello from thread 2")))
         die_err(err, "pthread_create");
-    pthread_join(t1, NULL);
-    pthread_join(t2, NULL);
+    join(t1);
+    join(t2);
 }
 
 static void *do_nothing(void *arg)
@@ -64,7 +75,7 @@ static double create_join_ns(long n)
         int err = pthread_create(&t, NULL, do_nothing, NULL);
         if (err)
             die_err(err, "pthread_create");
-        pthread_join(t, NULL);
+        join(t);
     }
     return (double)(now_ns() - start) / (double)n;
 }
@@ -108,8 +119,9 @@ static struct alive_cost measure_alive(long n, size_t stack_size)
     struct alive_cost cost = {0, stack_size, 0, 0};
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    if (stack_size)
-        pthread_attr_setstacksize(&attr, stack_size);
+    int err = stack_size ? pthread_attr_setstacksize(&attr, stack_size) : 0;
+    if (err)
+        die_err(err, "pthread_attr_setstacksize");
     pthread_attr_getstacksize(&attr, &cost.stack_size);
 
     pthread_t *threads = malloc((size_t)n * sizeof *threads);
@@ -117,11 +129,12 @@ static struct alive_cost measure_alive(long n, size_t stack_size)
         die("malloc");
     gate.arrived = 0;
     gate.released = 0;
-    size_t vm_before = vm_size_bytes(), rss_before = rss_current_bytes();
+    double vm_before = (double)vm_size_bytes();
+    double rss_before = (double)rss_current_bytes();
 
     for (; cost.started < n; cost.started++) {
-        int err = pthread_create(&threads[cost.started], &attr,
-                                 wait_at_gate, NULL);
+        err = pthread_create(&threads[cost.started], &attr, wait_at_gate,
+                             NULL);
         if (err) {
             printf("  pthread_create failed after %ld threads: %s\n",
                    cost.started, strerror(err));
@@ -135,9 +148,9 @@ static struct alive_cost measure_alive(long n, size_t stack_size)
 
     if (cost.started > 0) {
         double k = (double)cost.started;
-        cost.virtual_per_thread = (double)(vm_size_bytes() - vm_before) / k;
+        cost.virtual_per_thread = ((double)vm_size_bytes() - vm_before) / k;
         cost.resident_per_thread =
-            ((double)rss_current_bytes() - (double)rss_before) / k;
+            ((double)rss_current_bytes() - rss_before) / k;
     }
 
     pthread_mutex_lock(&gate.lock);
@@ -145,20 +158,20 @@ static struct alive_cost measure_alive(long n, size_t stack_size)
     pthread_cond_broadcast(&gate.changed);
     pthread_mutex_unlock(&gate.lock);
     for (long i = 0; i < cost.started; i++)
-        pthread_join(threads[i], NULL);
+        join(threads[i]);
     free(threads);
     pthread_attr_destroy(&attr);
     return cost;
 }
 
-/* A number read from a one-line file under /proc/sys, or -1. */
+/* A number read from a one-line file under /proc/sys, or UNKNOWN. */
 static long read_proc_long(const char *path)
 {
     FILE *f = fopen(path, "r");
-    long value = -1;
+    long value = UNKNOWN;
     if (f) {
         if (fscanf(f, "%ld", &value) != 1)
-            value = -1;
+            value = UNKNOWN;
         fclose(f);
     }
     return value;
@@ -179,32 +192,44 @@ static size_t mem_available(void)
 }
 
 struct limits {
-    long nproc;         /* ulimit -u: threads of this user, or -1 */
+    long nproc;         /* ulimit -u: threads of this user */
     long threads_max;   /* all threads on the machine */
     long pid_max;       /* every thread takes a pid */
     long max_map_count; /* a thread stack takes 2 mappings */
     size_t memory;      /* MemAvailable */
-    long lowest;        /* the smallest cap on threads among them */
+    long lowest;        /* the smallest cap on threads among them, or -1 */
 };
 
 static struct limits read_limits(void)
 {
     struct limits l;
     struct rlimit rl;
-    l.nproc = getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-                  ? (long)rl.rlim_cur
-                  : -1;
+    if (getrlimit(RLIMIT_NPROC, &rl) == -1)
+        l.nproc = UNKNOWN;
+    else if (rl.rlim_cur == RLIM_INFINITY)
+        l.nproc = UNLIMITED;
+    else
+        l.nproc = (long)rl.rlim_cur;
     l.threads_max = read_proc_long("/proc/sys/kernel/threads-max");
     l.pid_max = read_proc_long("/proc/sys/kernel/pid_max");
     l.max_map_count = read_proc_long("/proc/sys/vm/max_map_count");
     l.memory = mem_available();
 
-    long caps[] = {l.nproc, l.threads_max, l.pid_max, l.max_map_count / 2};
+    long caps[] = {l.nproc, l.threads_max, l.pid_max, l.max_map_count / 2,
+                   (long)(l.memory / KERNEL_COST)};
     l.lowest = -1;
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++)
         if (caps[i] > 0 && (l.lowest < 0 || caps[i] < l.lowest))
             l.lowest = caps[i];
     return l;
+}
+
+/* SMALL_STACK, or the least this system allows if that is more (glibc
+   on 64-bit Arm: 128 KiB). */
+static size_t small_stack_size(void)
+{
+    long least = sysconf(_SC_THREAD_STACK_MIN);
+    return least > SMALL_STACK ? (size_t)least : SMALL_STACK;
 }
 
 static void print_alive(const char *label, struct alive_cost c)
@@ -219,7 +244,8 @@ static void print_alive(const char *label, struct alive_cost c)
 static void print_limit(const char *name, long value, const char *meaning)
 {
     if (value < 0)
-        printf("  %-30s %12s  %s\n", name, "unlimited", meaning);
+        printf("  %-30s %12s  %s\n", name,
+               value == UNLIMITED ? "unlimited" : "unknown", meaning);
     else
         printf("  %-30s %12ld  %s\n", name, value, meaning);
 }
@@ -228,8 +254,9 @@ int main(int argc, char **argv)
 {
     set_program_name(argv[0]);
     if (argc > 3)
-        usage_error("usage: %s [threads-to-create [threads-alive]]",
-                    program_name());
+        usage_error("expected at most 2 arguments, got %d "
+                    "(usage: ./step1 [threads-to-create [threads-alive]])",
+                    argc - 1);
     long create = argc > 1 ? parse_count(argv[1], "threads-to-create",
                                          10000000)
                            : DEFAULT_CREATE;
@@ -242,11 +269,14 @@ int main(int argc, char **argv)
     /* Never probe near a limit: every thread takes a pid, and a machine
        out of pids fails every fork, ours and everybody else's. */
     struct limits lim = read_limits();
-    long safe = lim.lowest > 0 ? lim.lowest / 4 : alive;
+    long safe = lim.lowest > 0 ? lim.lowest / 4 : MAX_ALIVE;
+    if (safe > MAX_ALIVE)
+        safe = MAX_ALIVE;
     if (alive > safe) {
         printf("\n(%ld threads alive at once would come too close to this "
-               "machine's limit of %ld; using %ld)\n",
-               alive, lim.lowest, safe);
+               "machine's limit\nof %ld threads: this demo keeps to a "
+               "quarter of it, and to %d at most.\nUsing %ld.)\n",
+               alive, lim.lowest, MAX_ALIVE, safe);
         alive = safe;
     }
 
@@ -263,7 +293,7 @@ int main(int argc, char **argv)
     struct alive_cost big = measure_alive(alive, 0);
     print_alive("default stack", big);
     print_alive("small stack (setstacksize)",
-                measure_alive(alive, SMALL_STACK));
+                measure_alive(alive, small_stack_size()));
     char total[32];
     printf("  (virtual and resident memory are per thread)\n");
     printf("  -> virtual memory is address space reserved for each stack:\n"
@@ -284,7 +314,7 @@ int main(int argc, char **argv)
                 "a stack and its guard are 2 mappings");
     printf("  %-30s %12s  %s\n", "MemAvailable",
            format_bytes((double)lim.memory, mem),
-           "kernel memory per thread comes on top");
+           "we budget 64 KiB per thread for it");
     printf("So this machine holds at most about %ld threads; the Go "
            "figures\nfor the same measurements come from step 6.\n",
            lim.lowest);

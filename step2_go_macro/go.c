@@ -37,7 +37,8 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     if (!start)
         die("malloc");
     start->fn = fn;
-    memcpy(start->arg, arg, size);
+    if (size) /* memcpy's pointers must be valid even for 0 bytes */
+        memcpy(start->arg, arg, size);
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -49,7 +50,7 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     pthread_attr_destroy(&attr);
 }
 
-void go_panic(const char *msg)
+void gopanic(const char *msg)
 {
     fflush(stdout);
     fprintf(stderr, "panic: %s\n", msg);
@@ -68,7 +69,7 @@ void wg_add(waitgroup *wg, int delta)
     pthread_mutex_lock(&wg->lock);
     wg->count += delta;
     if (wg->count < 0)
-        go_panic("sync: negative WaitGroup counter");
+        gopanic("sync: negative WaitGroup counter");
     if (wg->count == 0)
         pthread_cond_broadcast(&wg->zero);
     pthread_mutex_unlock(&wg->lock);

@@ -63,7 +63,7 @@ void wg_wait(waitgroup *wg); /* block until the counter is 0 */
 void gosched(void);          /* Go: runtime.Gosched; here sched_yield */
 void time_sleep(int64_t ns); /* Go: time.Sleep */
 
-/* Print "panic: msg" and exit with status 2, as Go does. */
-_Noreturn void go_panic(const char *msg);
+/* Go: runtime.gopanic. Print "panic: msg" and exit with status 2. */
+_Noreturn void gopanic(const char *msg);
 
 #endif

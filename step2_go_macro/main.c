@@ -83,7 +83,11 @@ static void sleep_is_not_a_join(void)
         len += (size_t)n;
     out[len] = '\0';
     close(fds[0]);
-    waitpid(child, NULL, 0);
+    int status;
+    if (waitpid(child, &status, 0) == -1)
+        die("waitpid");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        printf("   (the child did not exit cleanly: status %#x)\n", status);
 
     bool finished = strstr(out, "slow goroutine: finished") != NULL;
     printf("   The child printed:\n");
@@ -218,7 +222,8 @@ int main(int argc, char **argv)
 {
     set_program_name(argv[0]);
     if (argc > 2)
-        usage_error("usage: %s [goroutines-to-spawn]", program_name());
+        usage_error("expected at most 1 argument, got %d "
+                    "(usage: ./step2 [goroutines-to-spawn])", argc - 1);
     long spawns = argc > 1 ? parse_count(argv[1], "goroutines-to-spawn",
                                          10000000)
                            : DEFAULT_SPAWNS;

@@ -12,6 +12,7 @@
 #define GO_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -51,6 +52,13 @@ void wg_wait(waitgroup *wg);
  */
 void gosched(void);
 void time_sleep(int64_t ns); /* Go: time.Sleep; holds the worker */
+
+/*
+ * Go: runtime.gopanic, for the misuses Go reports in its own words:
+ * prints "panic: <msg>" to stderr and ends the process with status 2,
+ * as Go does for a panic nobody recovers.
+ */
+_Noreturn void gopanic(const char *msg);
 
 /* ---- The pool ---- */
 

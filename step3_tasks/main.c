@@ -1,19 +1,20 @@
 /*
- * step3: tasks on a pool of threads, then work stealing.
+ * step3_tasks: tasks on a pool of threads, then work stealing.
  *
- * Chapter 2 started an OS thread for every go(). Here go() only queues a
- * task, a function and a copy of its argument, and a fixed pool of worker
- * threads, one per CPU (GOMAXPROCS), runs the tasks, each to completion.
- * That is the shape of Go's runtime: runtime.newproc queues a G on the
- * current P's run queue, and runtime.schedule, on each M, picks the next
- * one (runtime.findrunnable: own queue, global queue, steal). pool.c has
- * both queue designs, Go's before 1.1 and since; this program measures
- * them, then shows what a task still cannot do that a goroutine can: stop
- * in the middle (yield, or wait) and let its thread run something else.
- * Demo 4 stalls the pool on purpose: it detects the stall with a timeout,
- * says so, and releases the stalled tasks so that the program ends.
+ * What this step adds over step 2: go() no longer starts an OS thread. It
+ * queues a task, a function and a copy of its argument, and a fixed pool
+ * of worker threads, one per CPU (GOMAXPROCS), runs the tasks, each to
+ * completion. pool.c has two queue designs, Go's before 1.1 and since;
+ * this program measures them, then shows what a task still cannot do that
+ * a goroutine can: stop in the middle (yield, or wait) and let its thread
+ * run something else. Demo 4 stalls the pool on purpose: it detects the
+ * stall with a timeout, says so, and releases the stalled tasks.
  *
- *   ./step3 [--queue=global|steal] [--workers=N] [--tasks=N] [--fib=N]
+ * What Go does: runtime.newproc queues a G on the current P's run queue,
+ * and runtime.schedule, on each M, picks the next one
+ * (runtime.findrunnable: own queue, global queue, steal from another P).
+ *
+ * Usage: ./step3 [--queue=global|steal] [--workers=N] [--tasks=N] [--fib=N]
  */
 #include "go.h"
 
@@ -26,6 +27,8 @@
 #include <string.h>
 
 #define USAGE "[--queue=global|steal] [--workers=N] [--tasks=N] [--fib=N]"
+
+static const int64_t ms = 1000000; /* nanoseconds */
 
 static const char *const queue_flag[] = {
     [QUEUE_GLOBAL] = "global",
@@ -45,7 +48,7 @@ static _Noreturn void wrong(const char *what, long got, long want)
 
 static double ms_since(int64_t start)
 {
-    return (double)(now_ns() - start) / 1e6;
+    return (double)(now_ns() - start) / (double)ms;
 }
 
 /* What the workers did, beyond the time. */
@@ -77,9 +80,9 @@ static double best_run(queue_kind kind, int workers, void (*fn)(void *),
         int64_t start = now_ns();
         go(fn, arg);
         pool_stop(&run);
-        double ms = ms_since(start);
-        if (i == 0 || ms < best) {
-            best = ms;
+        double took = ms_since(start);
+        if (i == 0 || took < best) {
+            best = took;
             *s = run;
         }
     }
@@ -104,11 +107,11 @@ static void spawn_tiny(void *arg)
 static void demo_tiny(queue_kind kind, int workers, long ntasks)
 {
     struct pool_stats s;
-    double ms = best_run(kind, workers, spawn_tiny, ntasks, &s);
+    double took = best_run(kind, workers, spawn_tiny, ntasks, &s);
     if (s.ran != ntasks + 1)
         wrong("tasks run", s.ran, ntasks + 1);
-    printf("  %-15s%.1f ms, %.0f ns a task\n", queue_label[kind], ms,
-           ms * 1e6 / (double)ntasks);
+    printf("  %-15s%.1f ms, %.0f ns a task\n", queue_label[kind], took,
+           took * (double)ms / (double)ntasks);
     print_stats(kind, &s);
 }
 
@@ -225,7 +228,12 @@ static void demo_yield(queue_kind kind)
 
 /* ---- 4. The limit: a task that blocks holds its worker ---- */
 
-enum { READY_TASKS = 10, STALL_MS = 200 };
+enum {
+    READY_TASKS = 10,
+    STALL_MS = 200,    /* nothing moved for this long: stalled */
+    SETTLE_MS = 10000, /* the longest we wait for the waiters to block */
+    POLL_MS = 1,       /* how often main looks meanwhile */
+};
 static waitgroup result;     /* count 1 until the result exists */
 static atomic_bool released; /* result's count went to 0 */
 static atomic_int blocked;   /* waiters inside wg_wait */
@@ -268,15 +276,15 @@ static void demo_stall(queue_kind kind, int workers)
     for (int i = 0; i < workers; i++)
         go(waiter, i);
     /* Let every waiter reach a worker first, so that the stall is sure. */
-    int64_t deadline = now_ns() + 10 * (int64_t)1000000000;
-    while (atomic_load(&blocked) < workers && now_ns() < deadline)
-        time_sleep(1000000);
+    int64_t settle = now_ns();
+    while (atomic_load(&blocked) < workers && ms_since(settle) < SETTLE_MS)
+        time_sleep(POLL_MS * ms);
     go(producer, 0);
     for (int i = 0; i < READY_TASKS; i++)
         go(ready, i);
     int64_t start = now_ns();
     while (!atomic_load(&producer_ran) && ms_since(start) < STALL_MS)
-        time_sleep(1000000);
+        time_sleep(POLL_MS * ms);
 
     printf("  after %.0f ms, workers waiting in wg_wait: %d of %d; times"
            " the\n  producer ran: %d; ready tasks that ran: %d of %d.\n",
@@ -306,39 +314,56 @@ struct options {
     int fib;
 };
 
-/* --name=value: value if arg is that option, else NULL. */
-static const char *option(const char *arg, const char *name)
+enum {
+    MAX_TASKS = 100000000,
+    MAX_FIB = 42, /* a few seconds; each step up costs 1.6 times more */
+};
+
+/* Ends a usage error: "step3: what was wrong (usage: ./step3 ...)". */
+#define USAGE_TAIL " (usage: ./%s " USAGE ")"
+
+/*
+ * Go's flag shape, --name=value: the value if arg is that flag, NULL if
+ * it is another. A bare --name is a usage error that shows the form.
+ */
+static const char *flag_value(const char *arg, const char *name,
+                              const char *form)
 {
     size_t len = strlen(name);
-    return strncmp(arg, name, len) == 0 && arg[len] == '=' ? arg + len + 1
-                                                           : NULL;
+    if (strncmp(arg, name, len) != 0)
+        return NULL;
+    if (arg[len] == '\0')
+        usage_error("%s needs a value, as %s=%s" USAGE_TAIL, name, name,
+                    form, program_name());
+    return arg[len] == '=' ? arg + len + 1 : NULL;
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
-        if ((v = option(a, "--queue"))) {
+        if ((v = flag_value(a, "--queue", "global|steal"))) {
             if (strcmp(v, queue_flag[QUEUE_GLOBAL]) == 0)
                 o->queues = 1 << QUEUE_GLOBAL;
             else if (strcmp(v, queue_flag[QUEUE_STEAL]) == 0)
                 o->queues = 1 << QUEUE_STEAL;
             else
-                usage_error("--queue must be global or steal, got '%s'", v);
-        } else if ((v = option(a, "--workers"))) {
+                usage_error("--queue must be global or steal, got '%s'"
+                            USAGE_TAIL, v, program_name());
+        } else if ((v = flag_value(a, "--workers", "N"))) {
             o->workers = (int)parse_count(v, "--workers", MAX_WORKERS);
             snprintf(o->workers_from, sizeof o->workers_from,
                      "as --workers=%d says", o->workers);
-        } else if ((v = option(a, "--tasks"))) {
-            o->tasks = parse_count(v, "--tasks", 100000000);
-        } else if ((v = option(a, "--fib"))) {
-            o->fib = (int)parse_count(v, "--fib", 50);
+        } else if ((v = flag_value(a, "--tasks", "N"))) {
+            o->tasks = parse_count(v, "--tasks", MAX_TASKS);
+        } else if ((v = flag_value(a, "--fib", "N"))) {
+            o->fib = (int)parse_count(v, "--fib", MAX_FIB);
         } else if (strcmp(a, "--help") == 0) {
-            printf("usage: %s %s\n", program_name(), USAGE);
+            printf("usage: ./%s %s\n", program_name(), USAGE);
             exit(0);
         } else {
-            usage_error("unknown argument '%s' (usage: %s %s)", a,
-                        program_name(), USAGE);
+            usage_error("unknown argument '%s'" USAGE_TAIL, a,
+                        program_name());
         }
     }
 }

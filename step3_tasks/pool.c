@@ -61,12 +61,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A queued go statement: fn and its own copy of the argument (Go: a g). */
 struct task {
     void (*fn)(void *);
     struct task *next; /* in the global queue */
-    _Alignas(max_align_t) unsigned char arg[];
+    max_align_t arg[]; /* the copy; max_align_t aligns it for any type */
 };
 
 /*
@@ -231,7 +232,8 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     if (!t)
         die("malloc");
     t->fn = fn;
-    memcpy(t->arg, arg, size);
+    if (size) /* go_spawn(fn, NULL, 0) is fine; memcpy(NULL, ...) is not */
+        memcpy(t->arg, arg, size);
     if (!atomic_load_explicit(&pool.running, memory_order_acquire))
         start_default();
 
@@ -395,6 +397,11 @@ static void start_locked(queue_kind kind, int nworkers)
     pool.stopping = false;
     pool.spawned_outside = 0;
     for (int i = 0; i < nworkers; i++) {
+        /*
+         * Seeds for xorshift, which must not be 0: Knuth's multiplicative
+         * hash constant (2^32 / the golden ratio, odd) spreads 1, 2, 3...
+         * over all 32 bits.
+         */
         workers[i].rand = 2654435761u * (uint32_t)(i + 1);
         pthread_cond_init(&workers[i].wake, NULL);
     }
@@ -471,7 +478,7 @@ void pool_stop(struct pool_stats *stats)
         *stats = sum;
 }
 
-/* ---- The rest of go.h: WaitGroup, Gosched, Sleep ---- */
+/* ---- The rest of go.h: WaitGroup, Gosched, Sleep, panic ---- */
 
 void wg_init(waitgroup *wg)
 {
@@ -484,10 +491,8 @@ void wg_add(waitgroup *wg, int delta)
 {
     pthread_mutex_lock(&wg->lock);
     wg->count += delta;
-    if (wg->count < 0) {
-        fputs("panic: sync: negative WaitGroup counter\n", stderr);
-        exit(2);
-    }
+    if (wg->count < 0)
+        gopanic("sync: negative WaitGroup counter");
     if (wg->count == 0)
         pthread_cond_broadcast(&wg->zero);
     pthread_mutex_unlock(&wg->lock);
@@ -513,7 +518,22 @@ void gosched(void)
 
 void time_sleep(int64_t ns)
 {
-    struct timespec ts = {ns / 1000000000, ns % 1000000000};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    if (ns <= 0)
+        return;
+    struct timespec left = {ns / 1000000000, ns % 1000000000};
+    while (nanosleep(&left, &left) != 0)
+        if (errno != EINTR)
+            die("nanosleep");
+}
+
+void gopanic(const char *msg)
+{
+    fflush(stdout);
+    fprintf(stderr, "panic: %s\n", msg);
+    /*
+     * _exit, not exit: other tasks are still running, and Go runs no
+     * deferred calls of theirs either. (exit would also start the leak
+     * checker of a sanitizer build on a half-finished program.)
+     */
+    _exit(2);
 }

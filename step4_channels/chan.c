@@ -440,13 +440,14 @@ static void selunlock(select_case *cases, const int *lockorder, int n)
 }
 
 /*
- * Go: selectgo. pollorder, lockorder and sudogs have room for n each.
- * Returns the index of the case that ran, or -1 (!block, none ready).
+ * Go: the start of selectgo, before its pass 1. Fill pollorder with the
+ * cases to look at, in a random order (a case on a nil channel is never
+ * ready, so it is left out), and lockorder with the same cases sorted by
+ * channel address (Go: a heap sort). Returns how many cases each holds.
  */
-static int selectgo(select_case *cases, int n, bool block, int *pollorder,
-                    int *lockorder, sudog *sudogs)
+static int select_order(select_case *cases, int n, int *pollorder,
+                        int *lockorder)
 {
-    /* A random order to look at the cases in; nil channels left out. */
     int norder = 0;
     for (int i = 0; i < n; i++) {
         if (!cases[i].c)
@@ -456,12 +457,6 @@ static int selectgo(select_case *cases, int n, bool block, int *pollorder,
         pollorder[j] = i;
         norder++;
     }
-    if (norder == 0) {
-        if (!block)
-            return -1;
-        block_forever(); /* select {}, or only nil channels */
-    }
-    /* The order to lock them in: by address (Go: a heap sort). */
     for (int i = 0; i < norder; i++) {
         int k = pollorder[i], j = i;
         for (; j > 0 && chan_before(cases[k].c, cases[lockorder[j - 1]].c);
@@ -469,27 +464,38 @@ static int selectgo(select_case *cases, int n, bool block, int *pollorder,
             lockorder[j] = lockorder[j - 1];
         lockorder[j] = k;
     }
-    sellock(cases, lockorder, norder);
+    return norder;
+}
 
-    /* Pass 1: the first case, in random order, that can run now. */
+/*
+ * Pass 1. With every case's channel locked: run the first case, in poll
+ * order, that can run now, and return its index, leaving in *wake the
+ * goroutine it completed, if any, to goready once the channels are
+ * unlocked. Returns -1 if no case can run. The locks stay held.
+ */
+static int select_ready(select_case *cases, const int *pollorder,
+                        int norder, sudog **wake)
+{
     for (int i = 0; i < norder; i++) {
         select_case *sc = &cases[pollorder[i]];
-        sudog *wake = NULL;
         if (sc->dir == SELECT_SEND
-                ? send_locked(sc->c, sc->elem, &wake)
-                : recv_locked(sc->c, sc->elem, &sc->ok, &wake)) {
-            selunlock(cases, lockorder, norder);
-            if (wake)
-                goready(wake);
+                ? send_locked(sc->c, sc->elem, wake)
+                : recv_locked(sc->c, sc->elem, &sc->ok, wake))
             return pollorder[i];
-        }
     }
-    if (!block) {
-        selunlock(cases, lockorder, norder);
-        return -1;
-    }
+    return -1;
+}
 
-    /* Pass 2: queue a sudog on every channel, unlock them all, park. */
+/*
+ * Passes 2 and 3. With every case's channel locked and no case ready:
+ * queue a sudog (from sudogs) on every channel, unlock them all and park
+ * until another goroutine completes one of the cases. Then take the
+ * sudogs that did not fire off their queues. Returns the one that fired;
+ * the channels are unlocked.
+ */
+static sudog *select_park(select_case *cases, const int *lockorder,
+                          int norder, sudog *sudogs)
+{
     struct g *g = getg();
     atomic_store(&g->fired, NULL);
     for (int i = 0; i < norder; i++) {
@@ -504,7 +510,6 @@ static int selectgo(select_case *cases, int n, bool block, int *pollorder,
     selunlock(cases, lockorder, norder);
     sudog *fired = gopark(g);
 
-    /* Pass 3: take the sudogs that did not fire off their queues. */
     if (norder > 1) { /* with one case, its waker dequeued it */
         sellock(cases, lockorder, norder);
         for (int i = 0; i < norder; i++)
@@ -519,7 +524,33 @@ static int selectgo(select_case *cases, int n, bool block, int *pollorder,
      */
     for (int i = 0; i < norder; i++)
         chan_free(sudogs[i].c);
+    return fired;
+}
 
+/*
+ * Go: selectgo. pollorder, lockorder and sudogs have room for n each.
+ * Returns the index of the case that ran, or -1 (!block, none ready).
+ */
+static int selectgo(select_case *cases, int n, bool block, int *pollorder,
+                    int *lockorder, sudog *sudogs)
+{
+    int norder = select_order(cases, n, pollorder, lockorder);
+    if (norder == 0) {
+        if (!block)
+            return -1;
+        block_forever(); /* select {}, or only nil channels */
+    }
+    sellock(cases, lockorder, norder);
+    sudog *wake = NULL;
+    int chosen = select_ready(cases, pollorder, norder, &wake);
+    if (chosen >= 0 || !block) {
+        selunlock(cases, lockorder, norder);
+        if (wake)
+            goready(wake);
+        return chosen;
+    }
+
+    sudog *fired = select_park(cases, lockorder, norder, sudogs);
     select_case *sc = &cases[fired->case_index];
     if (sc->dir == SELECT_RECV)
         sc->ok = fired->success;
@@ -583,7 +614,7 @@ bool chan_try_recv(chan *c, void *elem, bool *ok)
     return done;
 }
 
-/* ---- time_after: one timer thread for every pending timer ---- */
+/* ---- time_after: one timer thread for all pending timers ---- */
 
 /*
  * Go keeps timers in a heap per P, run by the scheduler itself. Here one

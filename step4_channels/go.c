@@ -21,7 +21,7 @@
 /* What a new thread needs: the function and its own copy of the arg. */
 struct go_start {
     void (*fn)(void *);
-    _Alignas(max_align_t) unsigned char arg[]; /* any type fits here */
+    max_align_t arg[]; /* the copy; max_align_t aligns it for any type */
 };
 
 static void *go_thread(void *p)

@@ -31,8 +31,8 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size);
 /* Go: sync.WaitGroup. wg_init before use; no destroy is needed. */
 typedef struct waitgroup {
     pthread_mutex_t lock;
-    pthread_cond_t zero; /* signalled when count drops to 0 */
-    int count;           /* goroutines still to call wg_done */
+    pthread_cond_t zero; /* broadcast when count drops to 0 */
+    long count;          /* goroutines still to call wg_done */
 } waitgroup;
 
 void wg_init(waitgroup *wg);

@@ -1,41 +1,50 @@
 /*
- * Chapter 4: channels on OS threads.
+ * step4_channels: channels on OS threads.
  *
- * Step 3 ran short tasks on a fixed pool of threads. This step goes back
- * to step 2's go(), one thread per goroutine (go.c), and gives goroutines
- * Go's way to talk: channels, with send, receive, close, select and
- * time.After (chan.c). A goroutine blocked in a channel operation is a
- * thread asleep on a condition variable. Go's runtime keeps the same
- * books (hchan, sudog; runtime.chansend, chanrecv, closechan, selectgo),
- * but parks the goroutine (runtime.gopark) and gives its thread another
- * one to run.
- * The demos end with the price of not doing that: a thread per waiting
- * goroutine, and a pool whose threads all wait, so nothing moves: that
- * stall is on purpose, detected with a timeout, explained and released.
- * Step 5 removes the wall.
+ * What this step adds over step 3: Go's way for goroutines to talk.
+ * Channels, with send, receive, close, select and time.After (chan.c),
+ * on step 2's go() again, one thread per goroutine (go.c): a goroutine
+ * blocked in a channel operation is a thread asleep on a condition
+ * variable. The demos end with the price of that: a thread per waiting
+ * goroutine, and step 3's pool, whose threads all end up waiting, so
+ * nothing moves: that stall is on purpose, detected with a timeout,
+ * explained and released. Step 5 removes the wall.
  *
- *     ./step4 [--primes N] [--workers N]   the demos
- *     ./step4 --bench                      the benchmarks
+ * What Go does: the same books (hchan, sudog; runtime.chansend,
+ * chanrecv, closechan, selectgo), but a blocked goroutine is parked
+ * (runtime.gopark) and its thread runs another one (runtime.schedule).
+ *
+ * Usage: ./step4 [--bench] [--primes=N] [--workers=N]
+ * (--bench runs the benchmarks instead of the demos)
  */
 #include "chan.h"
 #include "common.h"
 #include "go.h"
 #include "pool.h"
 
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#define USAGE "[--bench] [--primes=N] [--workers=N]"
 
 enum {
-    MAX_PRIMES = 5000, /* one thread each: stay well below pid_max / 4 */
-    MAX_WORKERS = 64,
-    STALL_MS = 1000,  /* on the pool, no prime for this long: stuck */
-    GUARD_MS = 10000, /* on threads it never sticks: only a guard */
+    MAX_PRIMES = 5000,     /* one thread each: stay well below pid_max / 4 */
+    MAX_POOL_WORKERS = 64, /* threads of demo 8's pool */
+    STALL_MS = 1000,       /* on the pool, no prime for this long: stuck */
+    GUARD_MS = 10000,      /* on threads it never sticks: only a guard */
 };
 
-static const int64_t MS = 1000000;
+static const int64_t ms = 1000000; /* nanoseconds */
+
+/* Milliseconds since start, a reading of now_ns(). */
+static double ms_since(int64_t start)
+{
+    return (double)(now_ns() - start) / (double)ms;
+}
 
 /*
  * select { case *v = <-c: return true; case <-time.After(timeout): }
@@ -50,16 +59,22 @@ static bool recv_timeout(chan *c, void *v, int64_t timeout_ns)
     return chosen == 0;
 }
 
-/* ---- 1. ping-pong: one ball, two players, one unbuffered channel ---- */
+/* ---- 1. ping-pong: one ball, two players, a channel to each ---- */
 
 struct ball {
     int hits;
 };
 
+/*
+ * A player receives the ball on in and hits it back on out. One channel
+ * for both players (Go talks often show it so) works as well, but then
+ * which of the two waiting players gets the serve is up to the
+ * scheduler; a channel to each makes the order certain: ping serves.
+ */
 struct player {
     const char *name;
-    chan *table; /* of struct ball *: whoever receives it holds the ball */
-    chan *done;  /* the ball goes here after the last hit */
+    chan *in, *out; /* of struct ball *: whoever receives it holds it */
+    chan *done;     /* the ball goes here after the last hit */
     waitgroup *wg;
 };
 
@@ -69,32 +84,35 @@ static void player(void *arg)
 {
     struct player *p = arg;
     struct ball *ball;
-    while (chan_recv(p->table, &ball)) { /* until the table is closed */
+    while (chan_recv(p->in, &ball)) { /* until main closes in */
         ball->hits++;
         printf("   %s %d\n", p->name, ball->hits);
-        chan_send(ball->hits == LAST_HIT ? p->done : p->table, &ball);
+        chan_send(ball->hits == LAST_HIT ? p->done : p->out, &ball);
     }
     wg_done(p->wg);
 }
 
 static void demo_ping_pong(void)
 {
-    printf("1. ping-pong: two goroutines pass a ball over an unbuffered "
-           "channel\n");
-    chan *table = make_chan(struct ball *, 0);
+    printf("1. ping-pong: two goroutines pass a ball over unbuffered "
+           "channels\n");
+    chan *to_ping = make_chan(struct ball *, 0);
+    chan *to_pong = make_chan(struct ball *, 0);
     chan *done = make_chan(struct ball *, 0);
     waitgroup wg;
     wg_init(&wg);
     wg_add(&wg, 2);
-    go(player, (struct player){"ping", table, done, &wg});
-    go(player, (struct player){"pong", table, done, &wg});
+    go(player, (struct player){"ping", to_ping, to_pong, done, &wg});
+    go(player, (struct player){"pong", to_pong, to_ping, done, &wg});
     struct ball ball = {0}, *p = &ball;
-    chan_send(table, &p); /* toss the ball */
+    chan_send(to_ping, &p); /* the serve */
     chan_recv(done, &p);
-    chan_close(table); /* both players' receives return false */
+    chan_close(to_ping); /* both players' receives return false */
+    chan_close(to_pong);
     wg_wait(&wg);
     printf("   game over: main has the ball back after %d hits\n", p->hits);
-    chan_free(table);
+    chan_free(to_ping);
+    chan_free(to_pong);
     chan_free(done);
 }
 
@@ -179,7 +197,7 @@ static void demo_pipeline(void)
 
 /* ---- 4. a worker pool: jobs in, results out ---- */
 
-enum { WORKERS = 3, JOBS = 9 };
+enum { WORKERS = 3, JOBS = 9, JOB_MS = 10 };
 
 struct worker_args {
     int id;
@@ -196,7 +214,7 @@ static void job_worker(void *arg)
     struct worker_args *w = arg;
     int job;
     while (chan_recv(w->jobs, &job)) {
-        time_sleep(10 * MS); /* the work */
+        time_sleep(JOB_MS * ms); /* the work */
         struct result r = {job, w->id, job * 2};
         chan_send(w->results, &r);
     }
@@ -235,8 +253,7 @@ static void demo_worker_pool(void)
         sum += r.value;
     }
     printf("   results add up to %d (2 * (1 + ... + %d)), in %.0f ms for "
-           "%d ms of work\n", sum, JOBS,
-           (double)(now_ns() - start) / MS, JOBS * 10);
+           "%d ms of work\n", sum, JOBS, ms_since(start), JOBS * JOB_MS);
     for (int id = 1; id <= WORKERS; id++)
         printf("   worker %d did %d jobs\n", id, done_by[id]);
     chan_free(jobs);
@@ -258,6 +275,8 @@ static void reply_later(void *arg)
     chan_send(r->out, &answer);
 }
 
+enum { SLOW_MS = 400, FAST_MS = 10, SHORT_MS = 50, LONG_MS = 1000 };
+
 static void demo_timeout(void)
 {
     printf("\n5. select with a timeout: time_after, fed by a timer "
@@ -265,13 +284,15 @@ static void demo_timeout(void)
     int answer;
     /* Cap 1: the late reply still has somewhere to go (Go by Example). */
     chan *slow = make_chan(int, 1), *fast = make_chan(int, 1);
-    go(reply_later, (struct reply){slow, 400 * MS});
-    printf("   a reply due in 400 ms, a timeout of 50 ms:\n");
-    if (!recv_timeout(slow, &answer, 50 * MS))
+    go(reply_later, (struct reply){slow, SLOW_MS * ms});
+    printf("   a reply due in %d ms, a timeout of %d ms:\n", SLOW_MS,
+           SHORT_MS);
+    if (!recv_timeout(slow, &answer, SHORT_MS * ms))
         printf("   timeout: the reply was not there in time\n");
-    go(reply_later, (struct reply){fast, 10 * MS});
-    printf("   a reply due in 10 ms, a timeout of 1000 ms:\n");
-    if (recv_timeout(fast, &answer, 1000 * MS))
+    go(reply_later, (struct reply){fast, FAST_MS * ms});
+    printf("   a reply due in %d ms, a timeout of %d ms:\n", FAST_MS,
+           LONG_MS);
+    if (recv_timeout(fast, &answer, LONG_MS * ms))
         printf("   reply: it came before the timeout\n");
     chan_recv(slow, &answer);
     printf("   the late reply waited in its buffer: no goroutine leaked\n");
@@ -304,8 +325,8 @@ struct filter_args {
     struct sieve *s;
 };
 
-/* select { case out <- v: return true; case <-done: return false } */
-static bool send_or_done(chan *out, int v, struct sieve *s)
+/* select { case out <- v: return true; case <-s.done: return false } */
+static bool send_or_done(struct sieve *s, chan *out, int v)
 {
     select_case cases[] = {SEND_CASE(out, &v), RECV_CASE(s->done, NULL)};
     if (chan_select(cases, 2, false) != 0)
@@ -314,10 +335,10 @@ static bool send_or_done(chan *out, int v, struct sieve *s)
     return true;
 }
 
-/* select { case *v = <-in: return true; case <-done: return false } */
-static bool recv_or_done(chan *in, int *v, chan *done)
+/* select { case *v = <-in: return true; case <-s.done: return false } */
+static bool recv_or_done(struct sieve *s, chan *in, int *v)
 {
-    select_case cases[] = {RECV_CASE(in, v), RECV_CASE(done, NULL)};
+    select_case cases[] = {RECV_CASE(in, v), RECV_CASE(s->done, NULL)};
     return chan_select(cases, 2, false) == 0;
 }
 
@@ -325,7 +346,7 @@ static bool recv_or_done(chan *in, int *v, chan *done)
 static void generate(void *arg)
 {
     struct filter_args *a = arg;
-    for (int i = 2; send_or_done(a->out, i, a->s); i++)
+    for (int i = 2; send_or_done(a->s, a->out, i); i++)
         ;
     wg_done(&a->s->wg);
 }
@@ -335,8 +356,8 @@ static void filter(void *arg)
 {
     struct filter_args *a = arg;
     int i;
-    while (recv_or_done(a->in, &i, a->s->done))
-        if (i % a->prime != 0 && !send_or_done(a->out, i, a->s))
+    while (recv_or_done(a->s, a->in, &i))
+        if (i % a->prime != 0 && !send_or_done(a->s, a->out, i))
             break;
     wg_done(&a->s->wg);
 }
@@ -356,10 +377,18 @@ static void sieve_go(struct sieve *s, chan *in, chan *out, int prime)
 
 /*
  * The tour's main: take a prime from the end of the chain, put a filter
- * for it at the end. Stops after s->want primes, or when none came for
- * timeout_ns (a stall). The goroutines keep running: see sieve_stop.
+ * for it at the end. Stops after s->want primes, or when no prime came
+ * for a whole stall_ns (a stall). The goroutines keep running: see
+ * sieve_stop.
+ *
+ * One timer at a time watches for the stall. recv_timeout for each prime
+ * would leave a timer pending per prime until it fires, thousands of
+ * them (Go's time.After in a loop does the same). Go code would make one
+ * time.NewTimer and Reset it after each prime; chan.h has only
+ * time.After, so a timer that fires after some progress is replaced by a
+ * new one, and a stall is seen after one to two stall_ns.
  */
-static void sieve_run(struct sieve *s, int64_t timeout_ns)
+static void sieve_run(struct sieve *s, int64_t stall_ns)
 {
     s->found = 0;
     atomic_init(&s->sends, 0);
@@ -371,7 +400,19 @@ static void sieve_run(struct sieve *s, int64_t timeout_ns)
     wg_init(&s->wg);
     chan *ch = sieve_chan(s);
     sieve_go(s, NULL, ch, 0);
-    while (s->found < s->want && recv_timeout(ch, &s->last, timeout_ns)) {
+    chan *timer = time_after(stall_ns);
+    int found_then = 0; /* primes found when the timer was set */
+    while (s->found < s->want) {
+        select_case cases[] = {RECV_CASE(ch, &s->last),
+                               RECV_CASE(timer, NULL)};
+        if (chan_select(cases, 2, false) == 1) { /* the timer fired */
+            if (s->found == found_then)
+                break; /* stalled */
+            found_then = s->found;
+            chan_free(timer);
+            timer = time_after(stall_ns); /* Go: timer.Reset */
+            continue;
+        }
         s->found++;
         if (s->print)
             printf(" %d", s->last);
@@ -379,6 +420,7 @@ static void sieve_run(struct sieve *s, int64_t timeout_ns)
         sieve_go(s, ch, next, s->last);
         ch = next;
     }
+    chan_free(timer);
     if (s->print)
         printf("\n");
 }
@@ -399,13 +441,16 @@ static void demo_sieve(void)
     printf("\n6. the Go tour's prime sieve: a chain of filter "
            "goroutines\n  ");
     struct sieve s = {.spawn = go_spawn, .want = 10, .print = true};
-    sieve_run(&s, GUARD_MS * MS);
+    sieve_run(&s, GUARD_MS * ms);
     sieve_stop(&s);
 }
 
 /* ---- 7. the wall ---- */
 
-/* This process's threads now, from /proc/self/status. */
+/*
+ * This process's threads now, from /proc/self/status (common.h reads
+ * only the memory lines of that file).
+ */
 static long threads_now(void)
 {
     FILE *f = fopen("/proc/self/status", "r");
@@ -426,8 +471,8 @@ static void wall_threads(int primes)
     size_t rss0 = rss_current_bytes(), vm0 = vm_size_bytes();
     int64_t start = now_ns();
     struct sieve s = {.spawn = go_spawn, .want = primes};
-    sieve_run(&s, GUARD_MS * MS);
-    double ms = (double)(now_ns() - start) / MS;
+    sieve_run(&s, GUARD_MS * ms);
+    double took = ms_since(start);
     long threads = threads_now();
     double rss = (double)rss_current_bytes() - (double)rss0;
     double vm = (double)vm_size_bytes() - (double)vm0;
@@ -436,9 +481,10 @@ static void wall_threads(int primes)
 
     char b1[32], b2[32], b3[32], b4[32];
     double goroutines = s.found + 1; /* the generator and the filters */
-    printf("   %d primes (the last is %d) in %.0f ms\n", s.found, s.last, ms);
+    printf("   %d primes (the last is %d) in %.0f ms\n", s.found, s.last,
+           took);
     printf("   %ld hand-offs from goroutine to goroutine: %.1f us each\n",
-           sends, ms * 1000 / (double)sends);
+           sends, took * 1000 / (double)sends);
     printf("   %.0f goroutines; threads in this process: %ld\n",
            goroutines, threads);
     printf("   resident memory: +%s, %s per goroutine\n",
@@ -453,21 +499,26 @@ static void wall_pool(int primes, int workers)
            "(step 3's pool)\n  ", workers);
     pool_start(workers);
     struct sieve s = {.spawn = pool_spawn, .want = primes, .print = true};
-    sieve_run(&s, STALL_MS * MS);
+    sieve_run(&s, STALL_MS * ms);
+    int running, queued;
+    pool_counts(&running, &queued);
     if (s.found == primes) {
         printf("   no stall: %d workers were enough for %d primes\n",
                workers, primes);
+    } else if (queued == 0) { /* every task has a worker: only slow */
+        printf("   no prime came for %d s after %d, but no task waits for "
+               "a worker:\n   the machine is slow, not stuck\n",
+               STALL_MS / 1000, s.last);
     } else {
-        int running, queued;
-        pool_counts(&running, &queued);
         printf("   stalled: no prime came for %d s after %d\n",
                STALL_MS / 1000, s.last);
         printf("   %d tasks hold the %d workers, each blocked in a channel "
                "operation;\n", running, workers);
-        printf("   %d task (the filter for %d) waits in the queue for a "
-               "worker, and\n", queued, s.last);
-        printf("   the tasks on the workers wait for it: nothing can "
-               "move.\n");
+        printf("   %d task%s in the queue for a worker (the newest: the "
+               "filter for %d),\n", queued, queued == 1 ? " waits" :
+               "s wait", s.last);
+        printf("   and the tasks on the workers wait for %s: nothing can "
+               "move.\n", queued == 1 ? "it" : "them");
         printf("   A blocked task keeps its thread. Go parks the goroutine "
                "instead and\n");
         printf("   runs another on that thread: step 5 does that.\n");
@@ -545,19 +596,40 @@ static void bench_report(const char *what, double (*run)(void),
            per_run, ns[0], ns[BENCH_RUNS - 1]);
 }
 
+/* The CPUs this process may run on, which taskset narrows (Go counts so). */
+static int cpus_allowed(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        die("sched_getaffinity");
+    return CPU_COUNT(&set);
+}
+
 static void bench(void)
 {
-    printf("channels on OS threads, %ld CPUs\n",
-           sysconf(_SC_NPROCESSORS_ONLN));
+    int cpus = cpus_allowed();
+    printf("channels on OS threads, %d CPU%s\n", cpus, cpus == 1 ? "" : "s");
     bench_report("unbuffered ping-pong:", bench_ping_pong, "round trip",
                  PING_PONGS);
     bench_report("buffered (cap 128):", bench_buffered, "item", ITEMS);
 }
 
-static _Noreturn void usage(const char *arg)
+/* Ends a usage error: "step4: what was wrong (usage: ./step4 ...)". */
+#define USAGE_TAIL " (usage: ./%s " USAGE ")"
+
+/*
+ * Go's flag shape, --name=N: the value if arg is that flag, NULL if it is
+ * another. A bare --name is a usage error that shows the form.
+ */
+static const char *flag_value(const char *arg, const char *name)
 {
-    usage_error("unknown argument '%s' (usage: %s [--bench] [--primes N] "
-                "[--workers N])", arg, program_name());
+    size_t len = strlen(name);
+    if (strncmp(arg, name, len) != 0)
+        return NULL;
+    if (arg[len] == '\0')
+        usage_error("%s needs a value, as %s=N" USAGE_TAIL, name, name,
+                    program_name());
+    return arg[len] == '=' ? arg + len + 1 : NULL;
 }
 
 int main(int argc, char **argv)
@@ -565,17 +637,22 @@ int main(int argc, char **argv)
     set_program_name(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
     int primes = 1000, workers = 4;
+    bool bench_instead = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--bench") == 0) {
-            bench();
-            return 0;
-        } else if (strcmp(argv[i], "--primes") == 0 && i + 1 < argc) {
-            primes = (int)parse_count(argv[++i], "--primes", MAX_PRIMES);
-        } else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
-            workers = (int)parse_count(argv[++i], "--workers", MAX_WORKERS);
-        } else {
-            usage(argv[i]);
-        }
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--bench") == 0)
+            bench_instead = true;
+        else if ((v = flag_value(a, "--primes")))
+            primes = (int)parse_count(v, "--primes", MAX_PRIMES);
+        else if ((v = flag_value(a, "--workers")))
+            workers = (int)parse_count(v, "--workers", MAX_POOL_WORKERS);
+        else
+            usage_error("unknown argument '%s'" USAGE_TAIL, a,
+                        program_name());
+    }
+    if (bench_instead) {
+        bench();
+        return 0;
     }
     demo_ping_pong();
     demo_buffered();

@@ -18,7 +18,7 @@
 struct task {
     void (*fn)(void *);
     struct task *next;
-    _Alignas(max_align_t) unsigned char arg[]; /* the task's own copy */
+    max_align_t arg[]; /* the copy; max_align_t aligns it for any type */
 };
 
 static struct {

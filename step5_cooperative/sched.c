@@ -608,10 +608,15 @@ static void checkdead(void)
 
 /* ---- Finding work (Go: findRunnable, stealWork, stopm) ---------------- */
 
-static void run_due_timers(bool from_goroutine)
+static bool timers_due(void)
 {
     int64_t next = timers_next();
-    if (next != INT64_MAX && next <= now_ns())
+    return next != INT64_MAX && next <= now_ns();
+}
+
+static void run_due_timers(bool from_goroutine)
+{
+    if (timers_due())
         timers_run(now_ns(), from_goroutine);
 }
 
@@ -751,6 +756,8 @@ static void m_loop(void)
 {
     for (;;) {
         M *m = getm();
+        if (m->nextg) /* schedule may leave due timers to us */
+            run_due_timers(false);
         G *g = m->nextg ? m->nextg : findrunnable(m);
         m->nextg = NULL;
         gogo(m->g0, g, NULL, NULL);
@@ -770,17 +777,20 @@ static void schedule(G *cur, void (*after)(G *, void *), void *arg)
         atomic_load_explicit(&p->schedtick, memory_order_relaxed) + 1;
     atomic_store_explicit(&p->schedtick, tick, memory_order_relaxed);
     G *next = NULL;
+    bool timers = false;
     if (tick % GLOBAL_CHECK_TICKS == 0) { /* fairness: the oldest first */
-        run_due_timers(true);
         next = globrunqget(p);
         if (!next)
             next = runqget(p, true);
+        /* Due timers run on g0, after `after`: cur may hold the lock of
+           the very channel a timer sends on (it parks on it). */
+        timers = timers_due();
     }
-    if (!next)
+    if (!next && !timers)
         next = runqget(p, false);
     /* A G that needs a brand-new stack (an mmap'ed slot, a page fault)
        starts from g0: `after` (often an unlock) must not wait for that. */
-    if (next && !next->ctx.sp && !p->stackcache) {
+    if (next && (timers || (!next->ctx.sp && !p->stackcache))) {
         m->nextg = next;
         next = NULL;
     }

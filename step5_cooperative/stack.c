@@ -64,7 +64,8 @@ static struct {
     char *slab;           /* the slab stacks are being carved from */
     size_t used;          /* its stacks handed out */
     size_t guards;        /* mprotect guards made */
-    struct free_stack *free; /* shared free stacks */
+    struct free_stack *_Atomic free; /* shared free stacks (atomic:
+                                        stack_get peeks unlocked) */
     struct sigaction old_segv;
 } stacks = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -215,7 +216,8 @@ void stack_alloc(G *g)
 
 void stack_get(P *p, G *g)
 {
-    if (!p->stackcache && stacks.free) { /* racy peek; checked locked */
+    if (!p->stackcache && /* a peek; checked again locked */
+        atomic_load_explicit(&stacks.free, memory_order_relaxed)) {
         pthread_mutex_lock(&stacks.lock);
         while (stacks.free && p->nstackcache < STACK_CACHE_MAX / 2) {
             struct free_stack *s = stacks.free;

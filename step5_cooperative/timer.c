@@ -11,16 +11,18 @@
 
 #include "common.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 static struct {
+    pthread_mutex_t runlock; /* held while running timers (timers_run) */
     spinlock lock;          /* guards heap, n, cap */
     struct timer **heap;    /* heap[0] is due first */
     size_t n, cap;
     atomic_llong next;      /* heap[0]->when, or INT64_MAX: read unlocked */
     atomic_long pending;    /* in the heap, or being run right now */
-} timers = {.next = INT64_MAX};
+} timers = {.runlock = PTHREAD_MUTEX_INITIALIZER, .next = INT64_MAX};
 
 static void swap(size_t i, size_t j)
 {
@@ -88,22 +90,28 @@ bool timers_pending(void)
     return atomic_load(&timers.pending) > 0;
 }
 
+/* One M at a time runs timers, in deadline order: another M's batch of
+   later timers must not fire before ours have (time_after's value is
+   the time it fired). */
 bool timers_run(int64_t now, bool from_goroutine)
 {
     enum { BATCH = 32 };
     bool ran = false;
+    if (from_goroutine ? pthread_mutex_trylock(&timers.runlock) != 0
+                       : pthread_mutex_lock(&timers.runlock) != 0)
+        return false;
     for (;;) {
         struct timer *due[BATCH];
         int n = 0;
         if (!from_goroutine)
             spin_lock(&timers.lock);
         else if (!spin_trylock(&timers.lock))
-            return ran; /* maybe held by the very goroutine that parks */
+            break; /* maybe held by the very goroutine that parks */
         while (n < BATCH && timers.n && timers.heap[0]->when <= now)
             due[n++] = pop_locked();
         spin_unlock(&timers.lock);
         if (n == 0)
-            return ran;
+            break;
         /* t may be gone once t->f has run (it lives on the stack of the
            goroutine that f readies): read nothing from it after. In
            deadline order: time_after's value is the time it fired. */
@@ -114,6 +122,8 @@ bool timers_run(int64_t now, bool from_goroutine)
         atomic_fetch_sub(&timers.pending, n);
         ran = true;
     }
+    pthread_mutex_unlock(&timers.runlock);
+    return ran;
 }
 
 static void ready_sleeper(void *g)

@@ -23,6 +23,8 @@ TEST(hello_from_two_threads_then_measures)
     EXPECT_CONTAINS(r.out, "main runs on kernel thread ");
     EXPECT_CONTAINS(r.out, "(200 threads)");
     EXPECT_CONTAINS(r.out, "default stack                    20 threads");
+    const char *small = strstr(r.out, "small stack (setstacksize)");
+    EXPECT(small && !strstr(small, "8.0 MiB")); /* really smaller */
     EXPECT_CONTAINS(r.out, "/proc/sys/kernel/pid_max");
     EXPECT_STR_EQ(r.err, "");
     run_result_free(&r);
@@ -65,6 +67,8 @@ TEST(too_many_arguments_is_a_usage_error)
     struct run_result r;
     run_program(argv, NULL, 10, &r);
     EXPECT_EQ(r.status, 2);
-    EXPECT_CONTAINS(r.err, "usage: step1 [threads-to-create [threads-alive]]");
+    EXPECT_STR_EQ(r.err, "step1: expected at most 2 arguments, got 3 "
+                         "(usage: ./step1 [threads-to-create "
+                         "[threads-alive]])\n");
     run_result_free(&r);
 }

@@ -1,27 +1,27 @@
 /*
  * GOMAXPROCS and the command line: good values set the number of workers;
  * a bad one ends the program at once with one line that names the program
- * and the value, and exit status 2.
+ * and the value, and exit status 2. Flags have Go's shape, --name=value.
  */
 #include "go.h"
+#include "helpers.h"
 #include "test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* ./step3 with small sizes, the extra arguments and environment. */
-static void run_step3(const char *arg, const char *env, struct run_result *r)
+/* ./step3 with small sizes, arg (or none) and env (or none). */
+static void run_small(const char *arg, const char *env, struct run_result *r)
 {
-    const char *argv[] = {step_binary(), "--tasks=1000", "--fib=20", arg, NULL};
-    const char *envp[] = {env, NULL};
-    run_program(argv, envp, 60, r);
+    run_step3((const char *[]){"--tasks=1000", "--fib=20", arg, NULL}, env,
+              r);
 }
 
 static void expect_refused(const char *arg, const char *env,
                            const char *want_err)
 {
     struct run_result r;
-    run_step3(arg, env, &r);
+    run_small(arg, env, &r);
     EXPECT_EQ(r.status, 2);
     EXPECT_STR_EQ(r.err, want_err);
     EXPECT_STR_EQ(r.out, "");
@@ -42,6 +42,11 @@ TEST(a_bad_gomaxprocs_is_refused_in_one_line)
     }
 }
 
+/* How step3's own usage errors end (parse_count's give the range). */
+#define USAGE_TAIL                                                        \
+    " (usage: ./step3 [--queue=global|steal] [--workers=N] [--tasks=N]"   \
+    " [--fib=N])\n"
+
 TEST(bad_arguments_are_refused_in_one_line)
 {
     expect_refused("--workers=0", NULL,
@@ -50,23 +55,31 @@ TEST(bad_arguments_are_refused_in_one_line)
     expect_refused("--workers=many", NULL,
                    "step3: --workers must be a whole number from 1 to"
                    " 1024, got 'many'\n");
+    expect_refused("--fib=43", NULL,
+                   "step3: --fib must be a whole number from 1 to 42,"
+                   " got '43'\n");
     expect_refused("--queue=fast", NULL,
-                   "step3: --queue must be global or steal, got 'fast'\n");
+                   "step3: --queue must be global or steal, got 'fast'"
+                   USAGE_TAIL);
+    expect_refused("--workers", NULL,
+                   "step3: --workers needs a value, as --workers=N"
+                   USAGE_TAIL);
+    expect_refused("--queue", NULL,
+                   "step3: --queue needs a value, as --queue=global|steal"
+                   USAGE_TAIL);
     expect_refused("--spin", NULL,
-                   "step3: unknown argument '--spin' (usage: step3"
-                   " [--queue=global|steal] [--workers=N] [--tasks=N]"
-                   " [--fib=N])\n");
+                   "step3: unknown argument '--spin'" USAGE_TAIL);
 }
 
 TEST(gomaxprocs_and_the_flag_set_the_workers)
 {
     struct run_result r;
-    run_step3(NULL, "GOMAXPROCS=3", &r);
+    run_small(NULL, "GOMAXPROCS=3", &r);
     EXPECT_EQ(r.status, 0);
     EXPECT_CONTAINS(r.out, "3 workers, as GOMAXPROCS=3 says\n");
     run_result_free(&r);
 
-    run_step3("--workers=5", "GOMAXPROCS=3", &r);
+    run_small("--workers=5", "GOMAXPROCS=3", &r);
     EXPECT_EQ(r.status, 0);
     EXPECT_CONTAINS(r.out, "5 workers, as --workers=5 says\n");
     run_result_free(&r);

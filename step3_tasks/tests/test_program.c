@@ -3,27 +3,26 @@
  * shows every demo, including the stall it detects. Smaller sizes under
  * the sanitizers and qemu (test_scaled).
  */
+#include "helpers.h"
 #include "test.h"
 
 #include <string.h>
 
-/* ./step3 as the README runs it; smaller when the tests run slowed. */
-static void run_step3(const char *queue, struct run_result *r)
+/* ./step3 [queue] as the README runs it; smaller when the tests run slowed. */
+static void run_as_readme(const char *queue, struct run_result *r)
 {
     bool slow = test_scaled(10) < 10;
-    const char *argv[] = {step_binary(), queue, NULL, NULL, NULL};
-    if (slow) {
-        argv[1] = "--tasks=100000";
-        argv[2] = "--fib=30";
-        argv[3] = queue;
-    }
-    run_program(argv, NULL, 100, r);
+    if (slow)
+        run_step3((const char *[]){"--tasks=100000", "--fib=30", queue, NULL},
+                  NULL, r);
+    else
+        run_step3((const char *[]){queue, NULL}, NULL, r);
 }
 
 TEST(step3_runs_every_demo_and_exits_0)
 {
     struct run_result r;
-    run_step3(NULL, &r);
+    run_as_readme(NULL, &r);
     EXPECT_EQ(r.status, 0);
     EXPECT(!r.timed_out);
     EXPECT_STR_EQ(r.err, "");
@@ -38,7 +37,7 @@ TEST(step3_runs_every_demo_and_exits_0)
 TEST(step3_runs_one_queue_when_asked)
 {
     struct run_result r;
-    run_step3("--queue=global", &r);
+    run_as_readme("--queue=global", &r);
     EXPECT_EQ(r.status, 0);
     EXPECT_CONTAINS(r.out, "  global queue:");
     EXPECT(!strstr(r.out, "  work stealing:"));

@@ -4,6 +4,7 @@
  * Leaks would fail the run under AddressSanitizer (LeakSanitizer).
  */
 #include "go.h"
+#include "helpers.h"
 #include "test.h"
 
 #include <signal.h>
@@ -13,7 +14,7 @@ static atomic_int slept;
 
 static void sleepy(void *arg)
 {
-    time_sleep(*(int *)arg * 1000000L);
+    time_sleep(*(int *)arg * ms);
     atomic_fetch_add(&slept, 1);
 }
 

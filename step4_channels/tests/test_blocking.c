@@ -8,11 +8,10 @@
 #include "chan.h"
 #include "common.h"
 #include "go.h"
+#include "helpers.h"
 #include "test.h"
 
 #include <stdatomic.h>
-
-static const int64_t MS = 1000000;
 
 /* One goroutine doing one operation on c, and whether it has returned. */
 struct side {
@@ -63,7 +62,7 @@ TEST(unbuffered_send_blocks_until_a_receiver_takes_the_value)
 {
     struct side s;
     side_start(&s, 0, 0, send_then_mark, 42);
-    time_sleep(20 * MS);
+    time_sleep(20 * ms);
     EXPECT(!atomic_load(&s.done)); /* nobody received yet */
     int v = 0;
     EXPECT(chan_recv(s.c, &v));
@@ -75,7 +74,7 @@ TEST(send_on_a_full_channel_blocks_until_a_receive)
 {
     struct side s;
     side_start(&s, 2, 2, send_then_mark, 3);
-    time_sleep(20 * MS);
+    time_sleep(20 * ms);
     EXPECT(!atomic_load(&s.done)); /* still waiting for room */
     EXPECT_EQ(chan_len(s.c), 2);
     /* The blocked sender's value goes in behind 1 and 2. */
@@ -93,7 +92,7 @@ TEST(receive_blocks_until_a_value_comes)
     for (int k = 0; k < 2; k++) {
         struct side s;
         side_start(&s, caps[k], 0, recv_then_mark, 0);
-        time_sleep(20 * MS);
+        time_sleep(20 * ms);
         EXPECT(!atomic_load(&s.done));
         chan_send(s.c, &(int){99});
         side_finish(&s);

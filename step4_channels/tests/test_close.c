@@ -6,11 +6,10 @@
 #include "chan.h"
 #include "common.h"
 #include "go.h"
+#include "helpers.h"
 #include "test.h"
 
 #include <stdatomic.h>
-
-static const int64_t MS = 1000000;
 
 TEST(close_drains_the_buffer_then_zero_and_not_ok_forever)
 {
@@ -76,7 +75,7 @@ TEST(close_wakes_every_blocked_receiver)
         wg_add(&r.wg, K);
         for (int i = 0; i < K; i++)
             go(recv_and_count, &r);
-        time_sleep(10 * MS); /* most of them are blocked by now */
+        time_sleep(10 * ms); /* most of them are blocked by now */
         EXPECT_EQ(atomic_load(&r.woken), 0);
         chan_close(r.c);
         wg_wait(&r.wg);
@@ -90,7 +89,7 @@ TEST(close_wakes_every_blocked_receiver)
 static void close_later(void *arg)
 {
     chan *c = *(chan **)arg;
-    time_sleep(10 * MS);
+    time_sleep(10 * ms);
     chan_close(c);
 }
 
@@ -151,9 +150,9 @@ static void close_under_a_blocked_sender(void *arg)
     (void)arg;
     chan *c = make_chan(int, 0);
     go(send_forever, c);
-    time_sleep(10 * MS);
+    time_sleep(10 * ms);
     chan_close(c);
-    time_sleep(10000 * MS); /* the sender's panic ends the process */
+    time_sleep(10000 * ms); /* the sender's panic ends the process */
 }
 
 static void expect_panic(void (*fn)(void *), const char *message)

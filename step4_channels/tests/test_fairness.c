@@ -7,7 +7,6 @@
 #include "go.h"
 #include "test.h"
 
-
 enum { TRIALS = 10000, SQRT_TRIALS = 100 }; /* no libm needed */
 
 struct fair {

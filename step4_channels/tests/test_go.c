@@ -6,14 +6,13 @@
 #include "chan.h"
 #include "common.h"
 #include "go.h"
+#include "helpers.h"
 #include "test.h"
 
 #include <stdatomic.h>
 #include <string.h>
 
 enum { N = 50 };
-static const int64_t MS = 1000000;
-
 static waitgroup wg;
 static atomic_int seen[N];
 
@@ -121,7 +120,7 @@ TEST(waitgroup_waits_for_every_goroutine)
         wg_init(&wg);
         wg_add(&wg, N);
         for (int i = 0; i < N; i++)
-            go(sleep_then_finish, (int64_t)(i % 5) * MS);
+            go(sleep_then_finish, (int64_t)(i % 5) * ms);
         wg_wait(&wg);
         EXPECT_EQ(atomic_load(&finished), N);
     }
@@ -164,8 +163,8 @@ TEST(gosched_lets_another_goroutine_run)
 TEST(time_sleep_sleeps_at_least_that_long)
 {
     int64_t start = now_ns();
-    time_sleep(20 * MS);
-    EXPECT(now_ns() - start >= 20 * MS);
+    time_sleep(20 * ms);
+    EXPECT(now_ns() - start >= 20 * ms);
     time_sleep(0);
     time_sleep(-1);
 }

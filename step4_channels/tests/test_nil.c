@@ -6,11 +6,10 @@
 #include "chan.h"
 #include "common.h"
 #include "go.h"
+#include "helpers.h"
 #include "test.h"
 
 #include <stdatomic.h>
-
-static const int64_t MS = 1000000;
 
 TEST(nil_channel_len_cap_and_non_blocking_forms)
 {
@@ -88,6 +87,6 @@ TEST(nil_channels_and_empty_select_block_forever)
     go(recv_nil, 0);
     go(select_nothing, 0);
     go(select_nil_cases, 0);
-    time_sleep(50 * MS);
+    time_sleep(50 * ms);
     EXPECT_EQ(atomic_load(&returned), 0);
 }

@@ -7,12 +7,11 @@
 #include "chan.h"
 #include "common.h"
 #include "go.h"
+#include "helpers.h"
 #include "test.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
-
-static const int64_t MS = 1000000;
 
 TEST(select_default_only_when_nothing_is_ready)
 {
@@ -231,9 +230,9 @@ TEST(the_same_channel_twice_in_one_select)
     struct dup_args a = {make_chan(int, 0), make_chan(int, 0),
                          make_chan(int, 0)};
     go(select_c_twice, a);
-    time_sleep(1 * MS); /* so that it queues on c first (not required) */
+    time_sleep(1 * ms); /* so that it queues on c first (not required) */
     go(recv_c, a);
-    time_sleep(1 * MS);
+    time_sleep(1 * ms);
     int v = 7, got = -1;
     chan_send(a.d, &v); /* wakes the select; it leaves c's queue */
     chan_recv(a.e, &got);
@@ -331,7 +330,7 @@ struct wide {
 static void send_later(void *arg)
 {
     struct wide *w = arg;
-    time_sleep(5 * MS);
+    time_sleep(5 * ms);
     chan_send(w->c, &w->value);
 }
 

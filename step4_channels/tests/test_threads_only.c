@@ -61,12 +61,11 @@ TEST(a_goroutine_blocked_in_a_syscall_does_not_stop_the_others)
     chan_free(c);
 }
 
-/* ./step4 --primes primes --workers workers, which must exit 0. */
+/* ./step4 --primes=N --workers=N (the flags given), which must exit 0. */
 static void run_step4(const char *primes, const char *workers,
                       struct run_result *r)
 {
-    const char *argv[] = {step_binary(), "--primes", primes, "--workers",
-                          workers, NULL};
+    const char *argv[] = {step_binary(), primes, workers, NULL};
     run_program(argv, NULL, 120, r);
     EXPECT_EQ(r->status, 0);
     EXPECT(!r->timed_out);
@@ -76,12 +75,17 @@ static void run_step4(const char *primes, const char *workers,
 TEST(step4_demos_and_the_stall_on_a_small_wall)
 {
     struct run_result r;
-    run_step4("30", "3", &r);
+    run_step4("--primes=30", "--workers=3", &r);
+    EXPECT_CONTAINS(r.out, "   ping 1\n   pong 2\n   ping 3\n   pong 4\n"
+                           "   ping 5\n   pong 6\n   game over");
     EXPECT_CONTAINS(r.out, "   2 3 5 7 11 13 17 19 23 29\n");
     EXPECT_CONTAINS(r.out, "30 primes (the last is 113)");
     EXPECT_CONTAINS(r.out, "   2 3 5\n   stalled: no prime came for 1 s "
                            "after 5\n");
-    EXPECT_CONTAINS(r.out, "1 task (the filter for 5) waits");
+    EXPECT_CONTAINS(r.out, "   3 tasks hold the 3 workers,");
+    EXPECT_CONTAINS(r.out, "   1 task waits in the queue for a worker (the "
+                           "newest: the filter for 5),\n   and the tasks on"
+                           " the workers wait for it:");
     EXPECT_CONTAINS(r.out, "released: closed done, every task returned");
     run_result_free(&r);
 }
@@ -89,31 +93,43 @@ TEST(step4_demos_and_the_stall_on_a_small_wall)
 TEST(step4_no_stall_when_the_pool_is_big_enough)
 {
     struct run_result r;
-    run_step4("5", "8", &r);
+    run_step4("--primes=5", "--workers=8", &r);
     EXPECT_CONTAINS(r.out, "no stall: 8 workers were enough for 5 primes");
     run_result_free(&r);
 }
 
+/* How step4's own usage errors end (parse_count's give the range). */
+#define USAGE_TAIL " (usage: ./step4 [--bench] [--primes=N] [--workers=N])\n"
+
 TEST(step4_bad_arguments_exit_2_with_one_line)
 {
-    const char *bad[][4] = {
-        {"--primes", "0", NULL},
-        {"--primes", "5001", NULL},
-        {"--workers", "x", NULL},
-        {"--primes", NULL},
-        {"--what", NULL},
+    struct {
+        const char *args[3];
+        const char *err;
+    } bad[] = {
+        {{"--primes=0"},
+         "step4: --primes must be a whole number from 1 to 5000, got '0'\n"},
+        {{"--primes=5001"},
+         "step4: --primes must be a whole number from 1 to 5000, got "
+         "'5001'\n"},
+        {{"--workers=x"},
+         "step4: --workers must be a whole number from 1 to 64, got 'x'\n"},
+        {{"--primes"}, "step4: --primes needs a value, as --primes=N"
+                       USAGE_TAIL},
+        {{"--workers", "3"}, "step4: --workers needs a value, as --workers=N"
+                             USAGE_TAIL},
+        {{"--what"}, "step4: unknown argument '--what'" USAGE_TAIL},
+        {{"--bench", "--what"}, "step4: unknown argument '--what'"
+                                USAGE_TAIL},
     };
-    for (int i = 0; i < 5; i++) {
-        const char *argv[4] = {step_binary(), bad[i][0], bad[i][1], NULL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *argv[] = {step_binary(), bad[i].args[0], bad[i].args[1],
+                              NULL};
         struct run_result r;
         run_program(argv, NULL, 30, &r);
         EXPECT_EQ(r.status, 2);
-        EXPECT_CONTAINS(r.err, "step4: ");
+        EXPECT_STR_EQ(r.err, bad[i].err);
         EXPECT_STR_EQ(r.out, "");
-        int lines = 0;
-        for (const char *p = r.err; *p; p++)
-            lines += *p == '\n';
-        EXPECT_EQ(lines, 1);
         run_result_free(&r);
     }
 }

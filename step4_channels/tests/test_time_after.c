@@ -5,19 +5,18 @@
 #include "chan.h"
 #include "common.h"
 #include "go.h"
+#include "helpers.h"
 #include "test.h"
-
-static const int64_t MS = 1000000;
 
 TEST(time_after_fires_once_no_sooner_than_asked)
 {
     int64_t start = now_ns();
-    chan *t = time_after(20 * MS);
+    chan *t = time_after(20 * ms);
     EXPECT_EQ(chan_cap(t), 1);
     int64_t fired = 0;
     EXPECT(chan_recv(t, &fired));
-    EXPECT(fired >= start + 20 * MS);
-    EXPECT(now_ns() >= start + 20 * MS);
+    EXPECT(fired >= start + 20 * ms);
+    EXPECT(now_ns() >= start + 20 * ms);
     EXPECT(!chan_try_recv(t, NULL, NULL)); /* once */
     chan_free(t);
 }
@@ -25,7 +24,7 @@ TEST(time_after_fires_once_no_sooner_than_asked)
 TEST(select_with_a_timeout_on_a_silent_channel)
 {
     chan *never = make_chan(int, 0);
-    chan *t = time_after(10 * MS);
+    chan *t = time_after(10 * ms);
     select_case cases[] = {RECV_CASE(never, NULL), RECV_CASE(t, NULL)};
     EXPECT_EQ(chan_select(cases, 2, false), 1);
     chan_free(t);
@@ -36,11 +35,11 @@ TEST(select_with_a_timeout_on_a_silent_channel)
 TEST(free_before_the_timer_fires)
 {
     for (int i = 0; i < 20; i++)
-        chan_free(time_after((i % 4) * MS));
-    chan *last = time_after(10 * MS);
+        chan_free(time_after((i % 4) * ms));
+    chan *last = time_after(10 * ms);
     chan_recv(last, NULL); /* all the others fired before this one */
     chan_free(last);
-    time_sleep(5 * MS);
+    time_sleep(5 * ms);
 }
 
 /*
@@ -55,7 +54,7 @@ TEST(timers_fire_in_order_of_their_deadlines)
     chan *t[K];
     int64_t lo[K], hi[K], fired[K]; /* bounds of each deadline */
     for (int i = 0; i < K; i++) {
-        int64_t d = (i % 2 ? K - i : i) * MS / 5; /* up and down */
+        int64_t d = (i % 2 ? K - i : i) * ms / 5; /* up and down */
         lo[i] = now_ns() + d;
         t[i] = time_after(d);
         hi[i] = now_ns() + d;

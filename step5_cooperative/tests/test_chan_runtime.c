@@ -180,3 +180,28 @@ TEST(doubleselect_no_duplicate_no_loss)
     EXPECT_EQ(atomic_load(&ds_count), DS_SENDERS * n);
     EXPECT_EQ(atomic_load(&ds_sum), DS_SENDERS * n * (n + 1) / 2);
 }
+
+/* A goroutine that parks on a channel holds its lock until it has
+   switched away; a due timer on that very channel must not be run by the
+   parking goroutine then (it would wait for its own lock). Every 61st
+   switch looks at the timers: 200 receives pass that point 3 times. */
+static void receive_due_timers(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 200; i++) {
+        chan *t = time_after(0);
+        chan_recv(t, NULL);
+        chan_free(t);
+    }
+    printf("done\n");
+}
+
+TEST(a_due_timer_on_the_channel_a_goroutine_parks_on)
+{
+    struct run_result r;
+    run_child(receive_due_timers, NULL, 30, &r);
+    EXPECT(!r.timed_out);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out, "done\n");
+    run_result_free(&r);
+}
