@@ -97,7 +97,8 @@ static void copy_elem(chan *c, void *to, const void *from)
 
 static char *slot(chan *c, size_t i)
 {
-    return c->buf + i * c->elemsize;
+    /* buf is NULL for zero-size elements, and NULL + 0 is undefined */
+    return c->elemsize ? c->buf + i * c->elemsize : c->buf;
 }
 
 static void enqueue(waitq *q, sudog *s)

@@ -4,6 +4,7 @@
 #include "go.h"
 #include "runtime.h"
 #include "common.h"
+#include "helpers.h"
 #include "test.h"
 
 #include <stdio.h>
@@ -22,7 +23,7 @@ static void mark(void *arg)
 
 TEST(every_goroutine_runs_exactly_once)
 {
-    long n = test_scaled(1000000);
+    long n = goroutines_scaled(1000000);
     ran = calloc((size_t)n, 1);
     wg_init(&wg);
     wg_add(&wg, (int)n);
@@ -51,7 +52,7 @@ TEST(a_million_goroutines_alive_at_once)
 {
     /* A million at GOMAXPROCS=1; fewer at the others, to keep the tests
        quick: each one touches a fresh page, ~2-7 us on a VM. */
-    long n = test_scaled(gomaxprocs() == 1 ? 1000000 : 200000);
+    long n = goroutines_scaled(gomaxprocs() == 1 ? 1000000 : 200000);
     wg_init(&wg);
     wg_init(&gate);
     wg_add(&gate, 1);
@@ -101,6 +102,7 @@ static void busy(void *arg)
     volatile long x = 0;
     for (long i = 0; i < 100000; i++)
         x += i;
+    (void)x; /* clang: set but not used */
     wg_done(&wg);
 }
 
