@@ -1,0 +1,175 @@
+/*
+ * runtime.h: the insides of step 5's runtime, with Go's names, so that
+ * runtime/runtime2.go and runtime/proc.go can be read next to it.
+ *
+ *   G  a goroutine: a stack, the registers saved while it does not run,
+ *      a status and, while it waits, the reason (Go: runtime.g).
+ *   M  an OS thread ("machine") that runs goroutines (Go: runtime.m).
+ *   P  a processor: the right to run goroutines, with its own queue of
+ *      runnable Gs. GOMAXPROCS of them; an M runs Gs only while it holds
+ *      a P (Go: runtime.p).
+ *
+ * Everything a goroutine does to stop running goes through gopark (wait
+ * until someone calls goready), gosched (go to the back of the queue) or
+ * the end of its function; each of them switches straight to the next G
+ * of the P, or to the M's own scheduler stack (g0) when there is none.
+ */
+#ifndef RUNTIME_H
+#define RUNTIME_H
+
+#include "context.h"
+#include "go.h"
+#include "san.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct g G;
+typedef struct m M;
+typedef struct p P;
+
+/* Go: _Grunnable, _Grunning, _Gwaiting, _Gdead. */
+enum g_status { G_RUNNABLE = 1, G_RUNNING, G_WAITING, G_DEAD };
+
+struct g {
+    struct context ctx;  /* registers, while not running */
+    G *schedlink;        /* next in a run queue, free list or wait list */
+    atomic_int status;   /* enum g_status */
+    const char *waitreason; /* while G_WAITING: "chan receive", ... */
+    int64_t id;          /* goroutine number, as Go prints it */
+    char *stack_lo;      /* usable stack: [stack_lo, stack_hi) */
+    char *stack_hi;
+    bool stack_guarded;  /* a guard page lies below stack_lo; if not,
+                            a canary word at stack_lo is checked */
+    void (*fn)(void *);  /* what the goroutine runs, with */
+    void *arg;           /* its argument's copy: argbuf or malloc'ed */
+    void *param;         /* passed by the waker to the parked G (Go: param) */
+    atomic_int selectdone; /* 1: a case of its select fired (Go: same) */
+    struct san_fiber san;
+    char argbuf[48];     /* go()'s argument, when it fits */
+};
+
+/* Go: runtime.note, a one-shot wake-up an M sleeps on (a futex word). */
+typedef struct note {
+    atomic_uint key;
+} note;
+
+struct m {
+    int id;
+    G *g0;          /* this M's scheduler stack (Go: m.g0) */
+    G *curg;        /* the G running on this M (g0 when none) */
+    P *p;           /* the P held, or NULL while idle */
+    P *nextp;       /* the P handed over by startm, with the wake-up */
+    bool spinning;  /* looking for work, holding a P (Go: m.spinning) */
+    bool idle;      /* on sched.midle */
+    G *nextg;       /* for g0 to start (see schedule in sched.c) */
+    M *schedlink;   /* next on sched.midle */
+    note park;      /* sleeps here while idle */
+    /* What the G that switched to us asked to be done once its
+       registers were saved (see gogo in sched.c). */
+    G *prev;
+    void (*after)(G *prev, void *arg);
+    void *after_arg;
+    uint64_t rand;  /* this M's random numbers (Go: m.fastrand) */
+};
+
+enum { RUNQ_SIZE = 256 }; /* as Go's */
+
+struct p {
+    int id;
+    spinlock runqlock;   /* guards runq, runqhead, runqtail, runnext */
+    uint32_t runqhead;   /* runq[runqhead % RUNQ_SIZE] is the oldest */
+    uint32_t runqtail;   /* runq[(runqtail - 1) % RUNQ_SIZE]: newest */
+    atomic_uint nrunq;   /* Gs in runq + runnext, to peek without lock */
+    G *runnext;          /* runs next (Go: p.runnext) */
+    G *runq[RUNQ_SIZE];
+    atomic_uint schedtick; /* switches so far (Go: p.schedtick) */
+    G *gfree;            /* dead Gs, for reuse (Go: p.gFree) */
+    int ngfree;
+    struct free_stack *stackcache; /* free stacks (Go: mcache.stackcache) */
+    int nstackcache;
+    P *link;             /* next on sched.pidle */
+};
+
+/* Counters for tests and demos. */
+struct sched_stats {
+    uint64_t steals;  /* Gs taken from another P's queue */
+    int ms;           /* Ms (threads) started, the main thread included */
+    int nprocs;       /* GOMAXPROCS */
+};
+
+/* The M and G running this code (NULL outside the runtime's threads).
+   Never cached by the compiler across a switch: a goroutine may go to
+   sleep on one thread and wake on another. */
+M *getm(void);
+G *getg(void);
+
+/* Start the runtime if not yet started; the caller becomes goroutine 1. */
+void runtime_start(void);
+int gomaxprocs(void);
+void sched_stats(struct sched_stats *s);
+
+/*
+ * Go: runtime.gopark. Park the running G with a reason until goready.
+ * unlockf(g, arg) runs right after the switch, on the next G: the lock
+ * that guards the queue this G waits on must be released by it, so that
+ * a waker can find the G only once its registers are saved.
+ */
+void gopark(void (*unlockf)(G *g, void *arg), void *arg, const char *reason);
+
+/* Go: runtime.goready. Make a parked G runnable (runs next on our P). */
+void goready(G *g);
+
+/* A parking helper: unlockf that releases the spinlock arg. */
+void unlock_after_park(G *g, void *lock);
+
+/* Go's `throw`: a broken invariant in the runtime. Prints and aborts. */
+_Noreturn void fatal(const char *msg);
+
+/* A pseudo-random number in [0, n) (Go: runtime.fastrandn). */
+uint32_t fastrandn(uint32_t n);
+
+static inline void spin_lock(spinlock *l)
+{
+    while (atomic_exchange_explicit(&l->held, 1, memory_order_acquire))
+        while (atomic_load_explicit(&l->held, memory_order_relaxed))
+            cpu_relax();
+}
+
+static inline bool spin_trylock(spinlock *l)
+{
+    return !atomic_load_explicit(&l->held, memory_order_relaxed) &&
+           !atomic_exchange_explicit(&l->held, 1, memory_order_acquire);
+}
+
+static inline void spin_unlock(spinlock *l)
+{
+    atomic_store_explicit(&l->held, 0, memory_order_release);
+}
+
+/* stack.c: goroutine stacks. */
+void stack_init(void);            /* once, at runtime start */
+void stack_alloc(G *g);           /* give g a new stack (M0's g0) */
+void stack_get(P *p, G *g);       /* give g a stack, a reused one if any */
+void stack_put(P *p, G *g);       /* g has ended: keep its stack for reuse */
+size_t stack_size(void);          /* usable bytes per goroutine stack */
+void stack_check(G *g);           /* an unguarded stack's canary intact? */
+const char *stack_guard(void);    /* how overflows are caught, in words */
+void signal_stack_init(void);     /* this thread's SIGSEGV stack */
+
+/* timer.c: the timer heap (Go: runtime.timer). */
+struct timer {
+    int64_t when;               /* now_ns() at which f runs */
+    void (*f)(void *arg);       /* runs on whichever M finds it due */
+    void *arg;
+};
+void timer_add(struct timer *t); /* caller may hold no lock */
+int64_t timers_next(void);       /* earliest when, or INT64_MAX */
+/* Run the due timers; any run? from_goroutine: called while switching
+   away from a goroutine, which may hold the timer lock (time_sleep). */
+bool timers_run(int64_t now, bool from_goroutine);
+bool timers_pending(void);       /* any timer not yet run to its end */
+void sched_timer_added(void);    /* sched.c: a new earliest timer */
+
+#endif

@@ -1,0 +1,978 @@
+/*
+ * sched.c: the M:N scheduler (Go: runtime/proc.go).
+ *
+ * GOMAXPROCS Ps, each with a run queue; Ms (threads) that hold a P run
+ * its goroutines; idle Ms sleep. A goroutine that stops (gopark, gosched,
+ * its end) switches straight to the next G of its P: one ctx_switch.
+ * Go switches to the M's g0 first (mcall) and then to the next G, two
+ * switches; we go to g0 only when the P has nothing left to run.
+ *
+ * Where we differ from Go, on purpose:
+ * - The local run queue is a ring under a spin lock, taken by its owner
+ *   LIFO (newest first) and by thieves FIFO (oldest half). Go's ring is
+ *   lock-free and FIFO for its owner too. LIFO keeps a tree of goroutines
+ *   (skynet) depth-first: few of them alive at once, a hot cache. Every
+ *   61st pick is FIFO (global queue, then the oldest local G), so that no
+ *   runnable G waits for ever.
+ * - No preemption (Go: sysmon + signals since 1.14): a goroutine runs
+ *   until it blocks, yields or ends. No hand-off of the P while a
+ *   goroutine sits in a blocking system call (Go: entersyscall).
+ * - One timer heap for all Ps (Go: one per P).
+ */
+#include "runtime.h"
+
+#include "common.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+enum {
+    MAX_PROCS = 256,
+    EXTRA_MS = 4,            /* Ms beyond GOMAXPROCS (see startm) */
+    GLOBAL_CHECK_TICKS = 61, /* as Go's schedule() */
+    STEAL_ROUNDS = 4,        /* as Go's stealWork */
+    GFREE_LOCAL_MAX = 64,    /* dead Gs kept per P before sharing */
+    ARG_MAX_BYTES = 1024,    /* largest go() argument we copy */
+};
+
+/* Go: runtime.sched (schedt). lock guards the fields without _Atomic. */
+static struct {
+    pthread_mutex_t lock;
+    G *runqhead, *runqtail;  /* the global run queue */
+    atomic_int runqsize;
+    P *pidle;                /* idle Ps */
+    atomic_int npidle;
+    M *midle;                /* idle Ms, asleep on their note */
+    atomic_int nmspinning;   /* Ms holding a P, looking for work */
+    int mcount, maxm;        /* Ms started; at most */
+    M *timer_m;              /* the idle M sleeping until the next timer */
+    pthread_mutex_t gflock;  /* guards gfree, ngfree */
+    G *gfree;                /* dead Gs (with stacks) shared by all Ps */
+    atomic_int ngfree;
+    pthread_mutex_t allglock; /* guards allgs, nallgs */
+    G **allgs;               /* every G ever made, for the deadlock report */
+    size_t nallgs, capallgs;
+    atomic_llong goidgen;
+    atomic_ullong steals;
+    int nprocs;
+    P *allp;
+} sched = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .gflock = PTHREAD_MUTEX_INITIALIZER,
+    .allglock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static atomic_bool started;
+static pthread_once_t start_once = PTHREAD_ONCE_INIT;
+static __thread M *current_m;
+
+/* ---- The running M and G ---------------------------------------------- */
+
+/*
+ * Not inline, and opaque to the optimizer: if the compiler inlined this
+ * and kept the thread-local address in a register across ctx_switch, a
+ * goroutine that went to sleep on thread A and woke on thread B would go
+ * on using A's M (QEMU's coroutines hit exactly this on Arm).
+ */
+__attribute__((noinline)) M *getm(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return current_m;
+}
+
+G *getg(void)
+{
+    M *m = getm();
+    return m ? m->curg : NULL;
+}
+
+void fatal(const char *msg)
+{
+    fprintf(stderr, "fatal error: %s\n", msg);
+    abort();
+}
+
+uint32_t fastrandn(uint32_t n)
+{
+    M *m = getm();
+    uint64_t x = m->rand; /* xorshift64* */
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    m->rand = x;
+    return (uint32_t)(((x * 0x2545F4914F6CDD1DULL) >> 32) * n >> 32);
+}
+
+/* ---- Notes: an M's sleep and wake-up (Go: runtime.note, futex) -------- */
+
+static long futex(atomic_uint *addr, int op, unsigned val,
+                  const struct timespec *ts, unsigned bitset)
+{
+    return syscall(SYS_futex, addr, op, val, ts, NULL, bitset);
+}
+
+static void note_clear(note *n)
+{
+    atomic_store_explicit(&n->key, 0, memory_order_relaxed);
+}
+
+static void note_wakeup(note *n)
+{
+    atomic_store_explicit(&n->key, 1, memory_order_release);
+    futex(&n->key, FUTEX_WAKE_PRIVATE, 1, NULL, 0);
+}
+
+/* Sleep until note_wakeup or until now_ns() >= deadline. */
+static void note_sleep(note *n, int64_t deadline)
+{
+    while (!atomic_load_explicit(&n->key, memory_order_acquire)) {
+        if (deadline == INT64_MAX) {
+            futex(&n->key, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
+            continue;
+        }
+        if (now_ns() >= deadline)
+            return;
+        struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
+        futex(&n->key, FUTEX_WAIT_BITSET_PRIVATE, 0, &ts,
+              FUTEX_BITSET_MATCH_ANY); /* absolute, CLOCK_MONOTONIC */
+    }
+}
+
+/* ---- The switch ------------------------------------------------------- */
+
+static void gstart(P *p, G *g);
+
+static void after_switch(G *self)
+{
+    M *m = getm();
+    san_switch_finish(&self->san, m->prev ? &m->prev->san : NULL);
+    if (m->after) {
+        void (*after)(G *, void *) = m->after;
+        m->after = NULL;
+        after(m->prev, m->after_arg);
+    }
+}
+
+/*
+ * Switch this M from the G running now (from) to `to`. Go: gogo.
+ *
+ * Before: from's status says why it stops; it is in no queue yet.
+ * after(from, arg) runs on `to`, right after the switch, once from's
+ * registers are saved: only then may another M find `from` (put it in a
+ * run queue, release the lock of the wait queue it sits in, free it).
+ * Returns when some M switches back to `from`: maybe another thread.
+ */
+__attribute__((noinline)) static void gogo(G *from, G *to,
+                                           void (*after)(G *, void *),
+                                           void *arg)
+{
+    M *m = getm();
+    if (!to->ctx.sp) /* never ran: give it a stack now */
+        gstart(m->p, to);
+    m->curg = to;
+    m->prev = from;
+    m->after = after;
+    m->after_arg = arg;
+    atomic_store_explicit(&to->status, G_RUNNING, memory_order_relaxed);
+    if (!from->stack_guarded)
+        stack_check(from);
+    bool ends = atomic_load_explicit(&from->status, memory_order_relaxed) ==
+                G_DEAD;
+    san_switch_start(&from->san, &to->san, ends);
+    ctx_switch(&from->ctx, &to->ctx);
+    after_switch(from);
+}
+
+static void goroutine_entry(void);
+
+/*
+ * A G gets its stack when it first runs, not at go(): a million goroutines
+ * that wait in run queues then cost a G each (about 256 bytes), and each
+ * one that starts after another ended reuses that one's stack.
+ */
+static void gstart(P *p, G *g)
+{
+    stack_get(p, g);
+    san_fiber_init(&g->san, g->stack_lo, (size_t)(g->stack_hi - g->stack_lo));
+    ctx_init(&g->ctx, g->stack_hi, goroutine_entry);
+}
+
+/* ---- Run queues (Go: runqput, runqget, runqsteal, globrunqget) -------- */
+
+static void runq_count(P *p)
+{
+    atomic_store_explicit(&p->nrunq,
+                          p->runqtail - p->runqhead + (p->runnext != NULL),
+                          memory_order_relaxed);
+}
+
+/* Put a list of n Gs linked by schedlink at the global queue's tail. */
+static void globrunqput_batch(G *head, G *tail, int n)
+{
+    pthread_mutex_lock(&sched.lock);
+    tail->schedlink = NULL;
+    if (sched.runqtail)
+        sched.runqtail->schedlink = head;
+    else
+        sched.runqhead = head;
+    sched.runqtail = tail;
+    atomic_fetch_add(&sched.runqsize, n);
+    pthread_mutex_unlock(&sched.lock);
+}
+
+/* The local ring is full: move its older half and g to the global queue.
+   Called with p->runqlock held. Go: runqputslow. */
+static void runqputslow(P *p, G *g)
+{
+    G *head = g, *tail = g;
+    int n = 1;
+    for (int i = 0; i < RUNQ_SIZE / 2; i++, n++) {
+        G *old = p->runq[p->runqhead++ % RUNQ_SIZE];
+        tail->schedlink = old;
+        tail = old;
+    }
+    globrunqput_batch(head, tail, n);
+}
+
+/*
+ * Go: runqput. next: g runs next on this P (the G it displaces joins the
+ * ring), as `go` and goready do; else g joins the ring's newest end.
+ * Only the M holding p calls this.
+ */
+static void runqput(P *p, G *g, bool next)
+{
+    spin_lock(&p->runqlock);
+    if (next) {
+        G *old = p->runnext;
+        p->runnext = g;
+        g = old;
+    }
+    if (g) {
+        if (p->runqtail - p->runqhead < RUNQ_SIZE)
+            p->runq[p->runqtail++ % RUNQ_SIZE] = g;
+        else
+            runqputslow(p, g);
+    }
+    runq_count(p);
+    spin_unlock(&p->runqlock);
+}
+
+/* gosched: g goes to the oldest end of the ring, behind everything. */
+static void runqput_yield(P *p, G *g)
+{
+    spin_lock(&p->runqlock);
+    if (p->runqtail - p->runqhead < RUNQ_SIZE)
+        p->runq[--p->runqhead % RUNQ_SIZE] = g;
+    else
+        runqputslow(p, g);
+    runq_count(p);
+    spin_unlock(&p->runqlock);
+}
+
+/* Go: runqget. runnext first, then the newest (LIFO), or, with oldest,
+   the oldest of the ring (the fairness pick). Only p's M calls this. */
+static G *runqget(P *p, bool oldest)
+{
+    if (atomic_load_explicit(&p->nrunq, memory_order_relaxed) == 0)
+        return NULL;
+    spin_lock(&p->runqlock);
+    G *g = NULL;
+    if (oldest && p->runqtail != p->runqhead)
+        g = p->runq[p->runqhead++ % RUNQ_SIZE];
+    else if (p->runnext) {
+        g = p->runnext;
+        p->runnext = NULL;
+    } else if (p->runqtail != p->runqhead)
+        g = p->runq[--p->runqtail % RUNQ_SIZE];
+    runq_count(p);
+    spin_unlock(&p->runqlock);
+    return g;
+}
+
+/* Go: globrunqget. Take a G from the global queue, and a batch more
+   (up to half a ring) returned in *batch, linked by schedlink, for the
+   caller to put in its ring once sched.lock is released. */
+static G *globrunqget_locked(G **batch)
+{
+    int size = atomic_load(&sched.runqsize);
+    *batch = NULL;
+    if (size == 0)
+        return NULL;
+    int n = size / sched.nprocs + 1;
+    if (n > size)
+        n = size;
+    if (n > RUNQ_SIZE / 2)
+        n = RUNQ_SIZE / 2;
+    G *g = sched.runqhead, *last = g;
+    for (int i = 1; i < n; i++)
+        last = last->schedlink;
+    sched.runqhead = last->schedlink;
+    if (!sched.runqhead)
+        sched.runqtail = NULL;
+    last->schedlink = NULL;
+    atomic_fetch_sub(&sched.runqsize, n);
+    *batch = g->schedlink;
+    return g;
+}
+
+static void runqput_batch(P *p, G *batch)
+{
+    while (batch) {
+        G *next = batch->schedlink;
+        runqput(p, batch, false);
+        batch = next;
+    }
+}
+
+static G *globrunqget(P *p)
+{
+    if (atomic_load_explicit(&sched.runqsize, memory_order_relaxed) == 0)
+        return NULL;
+    G *batch;
+    pthread_mutex_lock(&sched.lock);
+    G *g = globrunqget_locked(&batch);
+    pthread_mutex_unlock(&sched.lock);
+    runqput_batch(p, batch);
+    return g;
+}
+
+/*
+ * Go: runqsteal. Take the older half of victim's ring into p's; return
+ * one G to run. runnext too (only on the last round, as Go: the victim is
+ * likely about to run it).
+ */
+static G *runqsteal(P *p, P *victim, bool stealnext)
+{
+    if (atomic_load_explicit(&victim->nrunq, memory_order_relaxed) == 0)
+        return NULL;
+    spin_lock(&victim->runqlock);
+    G *batch[RUNQ_SIZE / 2 + 1];
+    uint32_t n = victim->runqtail - victim->runqhead;
+    n -= n / 2;
+    for (uint32_t i = 0; i < n; i++)
+        batch[i] = victim->runq[victim->runqhead++ % RUNQ_SIZE];
+    if (n == 0 && stealnext && victim->runnext) {
+        batch[n++] = victim->runnext;
+        victim->runnext = NULL;
+    }
+    runq_count(victim);
+    spin_unlock(&victim->runqlock);
+    if (n == 0)
+        return NULL;
+    for (uint32_t i = 1; i < n; i++)
+        runqput(p, batch[i], false);
+    atomic_fetch_add_explicit(&sched.steals, n, memory_order_relaxed);
+    return batch[0];
+}
+
+/* ---- Idle Ps and Ms (Go: pidleput, pidleget, mput, mget) -------------- */
+
+static void pidleput(P *p) /* sched.lock held */
+{
+    p->link = sched.pidle;
+    sched.pidle = p;
+    atomic_fetch_add(&sched.npidle, 1);
+}
+
+static P *pidleget(void) /* sched.lock held */
+{
+    P *p = sched.pidle;
+    if (p) {
+        sched.pidle = p->link;
+        atomic_fetch_sub(&sched.npidle, 1);
+    }
+    return p;
+}
+
+static void mput(M *m) /* sched.lock held */
+{
+    m->schedlink = sched.midle;
+    sched.midle = m;
+    m->idle = true;
+}
+
+static M *mget(void) /* sched.lock held */
+{
+    M *m = sched.midle;
+    if (m) {
+        sched.midle = m->schedlink;
+        m->idle = false;
+    }
+    return m;
+}
+
+static void mremove(M *m) /* sched.lock held; m is on midle */
+{
+    M **link = &sched.midle;
+    while (*link != m)
+        link = &(*link)->schedlink;
+    *link = m->schedlink;
+    m->idle = false;
+}
+
+/* ---- Gs: allocation and reuse (Go: malg, gfget, gfput) ---------------- */
+
+static G *galloc(bool with_stack)
+{
+    G *g = aligned_alloc(64, (sizeof(G) + 63) / 64 * 64);
+    if (!g) {
+        fprintf(stderr, "fatal error: out of memory (goroutines)\n");
+        exit(2);
+    }
+    memset(g, 0, sizeof *g);
+    if (with_stack)
+        stack_alloc(g);
+    pthread_mutex_lock(&sched.allglock);
+    if (sched.nallgs == sched.capallgs) {
+        sched.capallgs = sched.capallgs ? 2 * sched.capallgs : 1024;
+        sched.allgs = realloc(sched.allgs, sched.capallgs * sizeof(G *));
+        if (!sched.allgs) {
+            fprintf(stderr, "fatal error: out of memory (allgs)\n");
+            exit(2);
+        }
+    }
+    sched.allgs[sched.nallgs++] = g;
+    pthread_mutex_unlock(&sched.allglock);
+    return g;
+}
+
+static G *gfget(P *p)
+{
+    if (!p->gfree && atomic_load_explicit(&sched.ngfree,
+                                          memory_order_relaxed)) {
+        pthread_mutex_lock(&sched.gflock);
+        while (sched.gfree && p->ngfree < GFREE_LOCAL_MAX / 2) {
+            G *g = sched.gfree;
+            sched.gfree = g->schedlink;
+            atomic_fetch_sub(&sched.ngfree, 1);
+            g->schedlink = p->gfree;
+            p->gfree = g;
+            p->ngfree++;
+        }
+        pthread_mutex_unlock(&sched.gflock);
+    }
+    G *g = p->gfree;
+    if (g) {
+        p->gfree = g->schedlink;
+        p->ngfree--;
+    }
+    return g;
+}
+
+static void gfput(P *p, G *g)
+{
+    g->schedlink = p->gfree;
+    p->gfree = g;
+    if (++p->ngfree < GFREE_LOCAL_MAX)
+        return;
+    pthread_mutex_lock(&sched.gflock);
+    while (p->ngfree > GFREE_LOCAL_MAX / 2) {
+        G *old = p->gfree;
+        p->gfree = old->schedlink;
+        p->ngfree--;
+        old->schedlink = sched.gfree;
+        sched.gfree = old;
+        atomic_fetch_add(&sched.ngfree, 1);
+    }
+    pthread_mutex_unlock(&sched.gflock);
+}
+
+/* ---- Waking Ms (Go: wakep, startm, newm) ------------------------------ */
+
+static void m_loop(void);
+
+static void *mstart(void *arg) /* a new M's thread; Go: mstart */
+{
+    M *m = arg;
+    current_m = m;
+    signal_stack_init();
+    san_fiber_adopt(&m->g0->san); /* g0 is this thread's own stack */
+    m->g0->stack_guarded = true;  /* the kernel guards thread stacks */
+    m->curg = m->g0;
+    m->p = m->nextp;
+    m->nextp = NULL;
+    m_loop();
+    return NULL;
+}
+
+/* Start an M for p in a new thread. Go: newm. */
+static void newm(P *p, bool spinning, int id)
+{
+    M *m = calloc(1, sizeof *m);
+    if (!m) {
+        fprintf(stderr, "fatal error: out of memory (Ms)\n");
+        exit(2);
+    }
+    m->id = id;
+    m->g0 = galloc(false);
+    m->nextp = p;
+    m->spinning = spinning;
+    m->rand = 0x9E3779B97F4A7C15ULL * (uint64_t)(id + 1);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    int err = pthread_create(&thread, &attr, mstart, m);
+    if (err)
+        die_err(err, "pthread_create (a new M)");
+    pthread_attr_destroy(&attr);
+}
+
+/*
+ * Go: startm. Give an idle P to an idle M (or a new one) and wake it.
+ * spinning: the caller has counted the M in nmspinning already.
+ * Ms are bounded: every M holds a P, sleeps idle, or is briefly between
+ * the two, so GOMAXPROCS plus a few is enough.
+ */
+static void startm(bool spinning)
+{
+    pthread_mutex_lock(&sched.lock);
+    P *p = pidleget();
+    M *m = p ? mget() : NULL;
+    if (!p || (!m && sched.mcount >= sched.maxm)) {
+        if (p)
+            pidleput(p);
+        pthread_mutex_unlock(&sched.lock);
+        if (spinning)
+            atomic_fetch_sub(&sched.nmspinning, 1);
+        return;
+    }
+    if (m) {
+        m->spinning = spinning;
+        m->nextp = p;
+        pthread_mutex_unlock(&sched.lock);
+        note_wakeup(&m->park);
+        return;
+    }
+    int id = sched.mcount++;
+    pthread_mutex_unlock(&sched.lock);
+    newm(p, spinning, id);
+}
+
+/* Go: wakep. New work: wake an M to run it, if a P is idle and no M is
+   already looking for work (that one would find it). */
+static void wakep(void)
+{
+    if (atomic_load_explicit(&sched.npidle, memory_order_relaxed) == 0 ||
+        atomic_load_explicit(&sched.nmspinning, memory_order_relaxed))
+        return;
+    int zero = 0;
+    if (!atomic_compare_exchange_strong(&sched.nmspinning, &zero, 1))
+        return;
+    startm(true);
+}
+
+/* A timer earlier than all others was added: the M that sleeps until the
+   next timer must look again (or an idle M must take the job). */
+void sched_timer_added(void)
+{
+    pthread_mutex_lock(&sched.lock);
+    M *m = sched.timer_m ? sched.timer_m : sched.midle;
+    pthread_mutex_unlock(&sched.lock);
+    if (m)
+        note_wakeup(&m->park); /* Ms are never freed: safe unlocked */
+}
+
+/* ---- Deadlock (Go: checkdead) ----------------------------------------- */
+
+/*
+ * Called with sched.lock held by an M going idle. If every P is idle, the
+ * global queue is empty and no timer is pending, no goroutine can ever
+ * run again: only a running goroutine or a timer readies one. Go also
+ * counts Ms in system calls; ours keep their P while in one.
+ */
+static void checkdead(void)
+{
+    if (atomic_load(&sched.npidle) != sched.nprocs ||
+        atomic_load(&sched.runqsize) != 0 || timers_pending())
+        return;
+    fflush(stdout);
+    fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n");
+    pthread_mutex_lock(&sched.allglock);
+    for (size_t i = 0; i < sched.nallgs; i++) {
+        G *g = sched.allgs[i];
+        if (atomic_load(&g->status) == G_WAITING)
+            fprintf(stderr, "\ngoroutine %lld [%s]:\n", (long long)g->id,
+                    g->waitreason);
+    }
+    fflush(stderr);
+    _exit(2);
+}
+
+/* ---- Finding work (Go: findRunnable, stealWork, stopm) ---------------- */
+
+static bool timers_due(void)
+{
+    int64_t next = timers_next();
+    return next != INT64_MAX && next <= now_ns();
+}
+
+static void run_due_timers(bool from_goroutine)
+{
+    if (timers_due())
+        timers_run(now_ns(), from_goroutine);
+}
+
+static G *stealwork(P *p)
+{
+    int n = sched.nprocs;
+    for (int round = 0; round < STEAL_ROUNDS; round++) {
+        int start = (int)fastrandn((uint32_t)n);
+        for (int i = 0; i < n; i++) {
+            P *victim = &sched.allp[(start + i) % n];
+            if (victim == p)
+                continue;
+            G *g = runqsteal(p, victim, round == STEAL_ROUNDS - 1);
+            if (g)
+                return g;
+        }
+    }
+    return NULL;
+}
+
+/* Any P with work in its queue? (after we stopped spinning) */
+static bool any_runq_work(void)
+{
+    for (int i = 0; i < sched.nprocs; i++)
+        if (atomic_load_explicit(&sched.allp[i].nrunq, memory_order_relaxed))
+            return true;
+    return false;
+}
+
+/* Go: stopm. Sleep, without a P, until startm hands us one. The first
+   idle M sleeps only until the next timer and runs it. */
+static void stopm(M *m)
+{
+    for (;;) {
+        note_clear(&m->park);
+        pthread_mutex_lock(&sched.lock);
+        mput(m);
+        checkdead();
+        int64_t deadline = INT64_MAX;
+        if (!sched.timer_m && timers_pending()) {
+            sched.timer_m = m;
+            deadline = timers_next();
+        }
+        pthread_mutex_unlock(&sched.lock);
+
+        note_sleep(&m->park, deadline);
+
+        pthread_mutex_lock(&sched.lock);
+        if (m->idle)
+            mremove(m); /* woken by a timer, not by startm */
+        if (sched.timer_m == m)
+            sched.timer_m = NULL;
+        P *p = m->nextp;
+        m->nextp = NULL;
+        bool due = timers_next() <= now_ns();
+        if (!p && (due || atomic_load(&sched.runqsize)))
+            p = pidleget();
+        bool handoff = p && !sched.timer_m && timers_pending();
+        M *other = handoff ? sched.midle : NULL;
+        pthread_mutex_unlock(&sched.lock);
+        if (other) /* someone else must watch the remaining timers */
+            note_wakeup(&other->park);
+        if (p) {
+            m->p = p;
+            return;
+        }
+        if (due) /* no P free: the readied Gs go to the global queue */
+            timers_run(now_ns(), false);
+    }
+}
+
+static void resetspinning(M *m)
+{
+    m->spinning = false;
+    if (atomic_fetch_sub(&sched.nmspinning, 1) == 1)
+        wakep(); /* we found work: there may be more */
+}
+
+/* Go: findRunnable. On g0, holding a P: find a G to run, or give up the
+   P and sleep until there is one. Returns holding a P. */
+static G *findrunnable(M *m)
+{
+    for (;;) {
+        P *p = m->p;
+        run_due_timers(false);
+        G *g = runqget(p, false);
+        if (!g)
+            g = globrunqget(p);
+        if (!g && (m->spinning ||
+                   2 * atomic_load(&sched.nmspinning) <
+                       sched.nprocs - atomic_load(&sched.npidle))) {
+            if (!m->spinning) {
+                m->spinning = true;
+                atomic_fetch_add(&sched.nmspinning, 1);
+            }
+            g = stealwork(p);
+        }
+        if (g) {
+            if (m->spinning)
+                resetspinning(m);
+            return g;
+        }
+
+        /* Nothing: give up the P, unless work came in meanwhile. */
+        pthread_mutex_lock(&sched.lock);
+        if (atomic_load(&sched.runqsize) || timers_next() <= now_ns()) {
+            pthread_mutex_unlock(&sched.lock);
+            continue;
+        }
+        pidleput(p);
+        m->p = NULL;
+        pthread_mutex_unlock(&sched.lock);
+        bool was_spinning = m->spinning;
+        if (was_spinning) {
+            m->spinning = false;
+            atomic_fetch_sub(&sched.nmspinning, 1);
+        }
+        /* A G readied just before we dropped spinning would have found
+           nmspinning > 0 and woken nobody: look once more (Go does too). */
+        if (was_spinning && any_runq_work()) {
+            pthread_mutex_lock(&sched.lock);
+            p = pidleget();
+            pthread_mutex_unlock(&sched.lock);
+            if (p) {
+                m->p = p;
+                m->spinning = true;
+                atomic_fetch_add(&sched.nmspinning, 1);
+                continue;
+            }
+        }
+        stopm(m);
+    }
+}
+
+/* Go: schedule, on g0: the loop every M runs when it has no G. */
+static void m_loop(void)
+{
+    for (;;) {
+        M *m = getm();
+        if (m->nextg) /* schedule may leave due timers to us */
+            run_due_timers(false);
+        G *g = m->nextg ? m->nextg : findrunnable(m);
+        m->nextg = NULL;
+        gogo(m->g0, g, NULL, NULL);
+    }
+}
+
+/*
+ * The running G `cur` stops (its status is set): switch to the next G of
+ * this P, or to the M's g0, which looks further and sleeps if there is
+ * nothing. after(cur, arg) runs once cur's registers are saved.
+ */
+static void schedule(G *cur, void (*after)(G *, void *), void *arg)
+{
+    M *m = getm();
+    P *p = m->p;
+    uint32_t tick =
+        atomic_load_explicit(&p->schedtick, memory_order_relaxed) + 1;
+    atomic_store_explicit(&p->schedtick, tick, memory_order_relaxed);
+    G *next = NULL;
+    bool timers = false;
+    if (tick % GLOBAL_CHECK_TICKS == 0) { /* fairness: the oldest first */
+        next = globrunqget(p);
+        if (!next)
+            next = runqget(p, true);
+        /* Due timers run on g0, after `after`: cur may hold the lock of
+           the very channel a timer sends on (it parks on it). */
+        timers = timers_due();
+    }
+    if (!next && !timers)
+        next = runqget(p, false);
+    /* A G that needs a brand-new stack (an mmap'ed slot, a page fault)
+       starts from g0: `after` (often an unlock) must not wait for that. */
+    if (next && (timers || (!next->ctx.sp && !p->stackcache))) {
+        m->nextg = next;
+        next = NULL;
+    }
+    gogo(cur, next ? next : m->g0, after, arg);
+}
+
+/* ---- Goroutines: start, park, ready, yield, end ----------------------- */
+
+static void gfput_after(G *dead, void *arg)
+{
+    (void)arg;
+    P *p = getm()->p;
+    san_fiber_destroy(&dead->san);
+    stack_put(p, dead);
+    dead->ctx.sp = NULL;
+    if (dead->arg != dead->argbuf)
+        free(dead->arg);
+    gfput(p, dead);
+}
+
+/* Go: goexit1 + goexit0. The end of every goroutine's function. */
+_Noreturn static void goexit(void)
+{
+    G *g = getg();
+    atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
+    schedule(g, gfput_after, NULL);
+    fatal("a dead goroutine was resumed");
+}
+
+/* Where every goroutine starts: ctx_init puts it in the first frame. */
+static void goroutine_entry(void)
+{
+    G *g = getg();
+    after_switch(g);
+    g->fn(g->arg);
+    goexit();
+}
+
+/* M0's g0 runs on a stack of ours: the main thread's is goroutine 1's. */
+static void g0_main(void *arg)
+{
+    (void)arg;
+    m_loop();
+}
+
+static int env_gomaxprocs(void)
+{
+    const char *env = getenv("GOMAXPROCS");
+    if (env)
+        return (int)parse_count(env, "GOMAXPROCS", MAX_PROCS);
+    cpu_set_t set;
+    int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                        : 1;
+    return n < MAX_PROCS ? n : MAX_PROCS;
+}
+
+/* Go: schedinit + the start of runtime.main, done lazily: the thread
+   that calls first becomes M0 and what it runs becomes goroutine 1. */
+static void runtime_init(void)
+{
+    sched.nprocs = env_gomaxprocs();
+    sched.maxm = sched.nprocs + EXTRA_MS;
+    sched.allp = calloc((size_t)sched.nprocs, sizeof(P));
+    M *m0 = calloc(1, sizeof(M));
+    if (!sched.allp || !m0)
+        fatal("out of memory (runtime start)");
+    for (int i = sched.nprocs - 1; i >= 0; i--) {
+        sched.allp[i].id = i;
+        if (i > 0)
+            pidleput(&sched.allp[i]);
+    }
+    stack_init();
+    m0->rand = 0x9E3779B97F4A7C15ULL;
+    m0->g0 = galloc(true);
+    m0->g0->fn = g0_main;
+    san_fiber_init(&m0->g0->san, m0->g0->stack_lo,
+                   (size_t)(m0->g0->stack_hi - m0->g0->stack_lo));
+    ctx_init(&m0->g0->ctx, m0->g0->stack_hi, goroutine_entry);
+    G *g1 = galloc(false); /* the main thread's stack is its own */
+    g1->id = atomic_fetch_add(&sched.goidgen, 1) + 1;
+    g1->stack_guarded = true;
+    san_fiber_adopt(&g1->san);
+    atomic_store(&g1->status, G_RUNNING);
+    m0->curg = g1;
+    m0->p = &sched.allp[0];
+    sched.mcount = 1;
+    current_m = m0;
+    signal_stack_init();
+    atomic_store_explicit(&started, true, memory_order_release);
+}
+
+void runtime_start(void)
+{
+    if (!atomic_load_explicit(&started, memory_order_acquire))
+        pthread_once(&start_once, runtime_init);
+}
+
+static M *must_m(const char *what)
+{
+    M *m = getm();
+    if (!m) {
+        fprintf(stderr, "fatal error: %s called from a thread that does "
+                        "not run goroutines\n", what);
+        abort();
+    }
+    return m;
+}
+
+/* Go: runtime.newproc. */
+void go_spawn(void (*fn)(void *), const void *arg, size_t size)
+{
+    runtime_start();
+    P *p = must_m("go")->p;
+    if (size > ARG_MAX_BYTES)
+        fatal("newproc: function arguments too large for new goroutine");
+    G *g = gfget(p);
+    if (!g)
+        g = galloc(false);
+    g->id = atomic_fetch_add_explicit(&sched.goidgen, 1,
+                                      memory_order_relaxed) + 1;
+    g->fn = fn;
+    g->arg = size <= sizeof g->argbuf ? g->argbuf : malloc(size);
+    if (!g->arg)
+        fatal("out of memory (go argument)");
+    memcpy(g->arg, arg, size);
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    runqput(p, g, true);
+    wakep();
+}
+
+void gopark(void (*unlockf)(G *g, void *arg), void *arg, const char *reason)
+{
+    runtime_start();
+    G *g = must_m("a blocking call")->curg;
+    g->waitreason = reason;
+    atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
+    schedule(g, unlockf, arg);
+}
+
+void unlock_after_park(G *g, void *lock)
+{
+    (void)g;
+    spin_unlock(lock);
+}
+
+void goready(G *g)
+{
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    M *m = getm();
+    if (m && m->p)
+        runqput(m->p, g, true);
+    else
+        globrunqput_batch(g, g, 1); /* a timer run by an M without P */
+    wakep();
+}
+
+static void yield_after(G *g, void *arg)
+{
+    (void)arg;
+    runqput_yield(getm()->p, g);
+}
+
+void gosched(void)
+{
+    runtime_start();
+    G *g = must_m("gosched")->curg;
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    schedule(g, yield_after, NULL);
+}
+
+int gomaxprocs(void)
+{
+    runtime_start();
+    return sched.nprocs;
+}
+
+void sched_stats(struct sched_stats *s)
+{
+    runtime_start();
+    pthread_mutex_lock(&sched.lock);
+    s->ms = sched.mcount;
+    pthread_mutex_unlock(&sched.lock);
+    s->steals = atomic_load(&sched.steals);
+    s->nprocs = sched.nprocs;
+}

@@ -1,0 +1,261 @@
+/*
+ * stack.c: goroutine stacks.
+ *
+ * Size. Go starts a goroutine at 2 KiB and grows it by copying, which
+ * needs a compiler that knows every pointer into the stack; C code can
+ * hold such pointers anywhere, so our stacks cannot move or grow. We
+ * reserve 64 KiB of address space per goroutine (settable with the
+ * environment variable GOROUTINE_STACK_KIB) and let the kernel commit
+ * pages only when touched: a goroutine that uses 2 KiB costs one 4 KiB
+ * page. 64 KiB because glibc's printf alone needs about 11 KiB.
+ *
+ * The mapping limit. One mmap per stack plus an mprotect'ed guard page
+ * costs two kernel mappings, and Linux allows 65,530 per process: about
+ * 32,700 goroutines. So stacks are carved from slabs of 256, one mapping
+ * each, and the guard page below each stack is made with
+ * madvise(MADV_GUARD_INSTALL) (Linux 6.13+), which adds no mapping. On an
+ * older kernel we guard the first MPROTECT_GUARDS_MAX stacks with mprotect
+ * and give the others a canary word, checked at every switch away from
+ * them: an overflow there is caught late, after the damage, instead of at
+ * the faulting instruction. The program says which it uses (stack_guard).
+ *
+ * Stacks are never unmapped: when a goroutine ends, its stack goes to its
+ * P's cache of free stacks (a shared list beyond STACK_CACHE_MAX), for the
+ * next goroutine that starts (Go: stackcache, stackfree).
+ */
+#include "runtime.h"
+
+#include "common.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13 */
+#endif
+
+enum {
+    DEFAULT_STACK_KIB = 64,
+    SLAB_STACKS = 256,           /* stacks per mapping */
+    MPROTECT_GUARDS_MAX = 16384, /* 2 mappings each: half of the limit */
+    SIGNAL_STACK_BYTES = 64 * 1024,
+    STACK_CACHE_MAX = 64,        /* free stacks kept per P */
+};
+
+/* A free stack, described at its own top (its memory is ours). */
+struct free_stack {
+    struct free_stack *next;
+    char *lo;
+    bool guarded;
+};
+static const uint64_t STACK_CANARY = 0x6f766572666c6f77; /* "overflow" */
+
+static struct {
+    pthread_mutex_t lock; /* guards slab, used, guards */
+    size_t page;
+    size_t slot;          /* bytes per stack, its guard page included */
+    bool madv_guard;      /* MADV_GUARD_INSTALL works here */
+    char *slab;           /* the slab stacks are being carved from */
+    size_t used;          /* its stacks handed out */
+    size_t guards;        /* mprotect guards made */
+    struct free_stack *_Atomic free; /* shared free stacks (atomic:
+                                        stack_get peeks unlocked) */
+    struct sigaction old_segv;
+} stacks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+_Noreturn static void out_of_memory(const char *what)
+{
+    fprintf(stderr, "fatal error: out of memory: %s: %s\n", what,
+            strerror(errno));
+    exit(2);
+}
+
+/* Does MADV_GUARD_INSTALL make a page fault? It returns 0 under
+   qemu-user, which ignores advice it does not know: so check that the
+   kernel refuses to read the page (EFAULT), without touching it. */
+static bool madv_guard_works(size_t page)
+{
+    char *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    bool works = false;
+    int fds[2];
+    if (madvise(p, page, MADV_GUARD_INSTALL) == 0 && pipe(fds) == 0) {
+        works = write(fds[1], p, 1) < 0 && errno == EFAULT;
+        close(fds[0]);
+        close(fds[1]);
+    }
+    munmap(p, page);
+    return works;
+}
+
+const char *stack_guard(void)
+{
+    return stacks.madv_guard ? "guard pages (MADV_GUARD_INSTALL)"
+                             : "mprotect guards for the first stacks, "
+                               "canaries for the rest";
+}
+
+size_t stack_size(void)
+{
+    return stacks.slot - stacks.page;
+}
+
+/* Print the overflow report with write(): we may be in a signal handler. */
+_Noreturn static void report_overflow(G *g)
+{
+    char buf[128];
+    int n = snprintf(buf, sizeof buf,
+                     "goroutine %lld: stack overflow (stack is %zu bytes)\n",
+                     (long long)g->id, (size_t)(g->stack_hi - g->stack_lo));
+    if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+        abort();
+    abort();
+}
+
+void stack_check(G *g)
+{
+    if (g->stack_lo && *(uint64_t *)g->stack_lo != STACK_CANARY)
+        report_overflow(g);
+}
+
+/*
+ * SIGSEGV, on the thread's alternate signal stack (the goroutine's own
+ * stack is the one that just overflowed). A fault in the guard page of
+ * the running goroutine's stack is an overflow; anything else is none of
+ * our business: put back the handler that was there before and return,
+ * so that the instruction faults again and is handled as if we were not
+ * here (the default kills the process; a sanitizer prints its report).
+ */
+static void on_sigsegv(int sig, siginfo_t *info, void *ucontext)
+{
+    (void)sig, (void)ucontext;
+    G *g = getg();
+    char *addr = info->si_addr;
+    if (g && g->stack_lo && g->stack_guarded && addr < g->stack_lo &&
+        addr >= g->stack_lo - stacks.page)
+        report_overflow(g);
+    sigaction(SIGSEGV, &stacks.old_segv, NULL);
+}
+
+/* Every M: a stack for the SIGSEGV handler (unless one is set already,
+   as sanitizers do). Never freed: Ms live as long as the process. */
+void signal_stack_init(void)
+{
+    stack_t old;
+    if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE))
+        return;
+    size_t size = SIGNAL_STACK_BYTES;
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED)
+        out_of_memory("signal stack");
+    stack_t ss = {.ss_sp = mem, .ss_size = size, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) != 0)
+        die("sigaltstack");
+}
+
+void stack_init(void)
+{
+    stacks.page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t kib = DEFAULT_STACK_KIB;
+    const char *env = getenv("GOROUTINE_STACK_KIB");
+    if (env)
+        kib = (size_t)parse_count(env, "GOROUTINE_STACK_KIB", 1 << 20);
+    size_t bytes = (kib * 1024 + stacks.page - 1) / stacks.page * stacks.page;
+    if (bytes < 2 * stacks.page) /* one page for the first frame at least */
+        bytes = 2 * stacks.page;
+    stacks.slot = bytes + stacks.page;
+    stacks.madv_guard = madv_guard_works(stacks.page);
+
+    struct sigaction sa = {.sa_sigaction = on_sigsegv,
+                           .sa_flags = SA_SIGINFO | SA_ONSTACK};
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, &sa, &stacks.old_segv) != 0)
+        die("sigaction");
+}
+
+/* Give g a stack: the next slot of the current slab, guarded. */
+void stack_alloc(G *g)
+{
+    pthread_mutex_lock(&stacks.lock);
+    if (!stacks.slab || stacks.used == SLAB_STACKS) {
+        void *slab = mmap(NULL, SLAB_STACKS * stacks.slot,
+                          PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+                              MAP_STACK,
+                          -1, 0);
+        if (slab == MAP_FAILED)
+            out_of_memory("cannot map goroutine stacks");
+        stacks.slab = slab;
+        stacks.used = 0;
+    }
+    char *slot = stacks.slab + stacks.used++ * stacks.slot;
+    bool guarded;
+    if (stacks.madv_guard)
+        guarded = madvise(slot, stacks.page, MADV_GUARD_INSTALL) == 0;
+    else
+        guarded = stacks.guards < MPROTECT_GUARDS_MAX &&
+                  mprotect(slot, stacks.page, PROT_NONE) == 0 &&
+                  ++stacks.guards;
+    pthread_mutex_unlock(&stacks.lock);
+
+    g->stack_lo = slot + stacks.page;
+    g->stack_hi = slot + stacks.slot;
+    g->stack_guarded = guarded;
+    if (!guarded)
+        *(uint64_t *)g->stack_lo = STACK_CANARY;
+}
+
+void stack_get(P *p, G *g)
+{
+    if (!p->stackcache && /* a peek; checked again locked */
+        atomic_load_explicit(&stacks.free, memory_order_relaxed)) {
+        pthread_mutex_lock(&stacks.lock);
+        while (stacks.free && p->nstackcache < STACK_CACHE_MAX / 2) {
+            struct free_stack *s = stacks.free;
+            stacks.free = s->next;
+            s->next = p->stackcache;
+            p->stackcache = s;
+            p->nstackcache++;
+        }
+        pthread_mutex_unlock(&stacks.lock);
+    }
+    struct free_stack *s = p->stackcache;
+    if (!s) {
+        stack_alloc(g);
+        return;
+    }
+    p->stackcache = s->next;
+    p->nstackcache--;
+    g->stack_lo = s->lo;
+    g->stack_hi = s->lo + stack_size();
+    g->stack_guarded = s->guarded;
+}
+
+void stack_put(P *p, G *g)
+{
+    san_stack_free(g->stack_lo, stack_size());
+    struct free_stack *s = (struct free_stack *)g->stack_hi - 1;
+    *s = (struct free_stack){p->stackcache, g->stack_lo, g->stack_guarded};
+    p->stackcache = s;
+    g->stack_lo = g->stack_hi = NULL;
+    if (++p->nstackcache < STACK_CACHE_MAX)
+        return;
+    pthread_mutex_lock(&stacks.lock);
+    while (p->nstackcache > STACK_CACHE_MAX / 2) {
+        s = p->stackcache;
+        p->stackcache = s->next;
+        p->nstackcache--;
+        s->next = stacks.free;
+        stacks.free = s;
+    }
+    pthread_mutex_unlock(&stacks.lock);
+}

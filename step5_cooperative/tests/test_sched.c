@@ -1,0 +1,177 @@
+/* The scheduler: every goroutine runs once; a million live at once;
+   GOMAXPROCS threads really run in parallel; idle Ps steal; the process
+   ends when main returns; GOMAXPROCS is checked. */
+#include "go.h"
+#include "runtime.h"
+#include "common.h"
+#include "helpers.h"
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static waitgroup wg;
+
+static atomic_char *ran;
+static void mark(void *arg)
+{
+    atomic_fetch_add(&ran[*(long *)arg], 1);
+    wg_done(&wg);
+}
+
+TEST(every_goroutine_runs_exactly_once)
+{
+    long n = goroutines_scaled(1000000);
+    ran = calloc((size_t)n, 1);
+    wg_init(&wg);
+    wg_add(&wg, (int)n);
+    for (long i = 0; i < n; i++)
+        go(mark, i);
+    wg_wait(&wg);
+    long once = 0;
+    for (long i = 0; i < n; i++)
+        once += ran[i] == 1;
+    EXPECT_EQ(once, n);
+    free(ran);
+}
+
+/* Every goroutine parks on a gate before any returns. */
+static waitgroup gate;
+static atomic_long alive;
+static void wait_at_gate(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&alive, 1);
+    wg_done(&wg);
+    wg_wait(&gate);
+}
+
+TEST(a_million_goroutines_alive_at_once)
+{
+    /* A million at GOMAXPROCS=1; fewer at the others, to keep the tests
+       quick: each one touches a fresh page, ~2-7 us on a VM. */
+    long n = goroutines_scaled(gomaxprocs() == 1 ? 1000000 : 200000);
+    wg_init(&wg);
+    wg_init(&gate);
+    wg_add(&gate, 1);
+    wg_add(&wg, (int)n);
+    for (long i = 0; i < n; i++)
+        go(wait_at_gate, 0);
+    wg_wait(&wg); /* all n have started and are parked or parking */
+    EXPECT_EQ(atomic_load(&alive), n);
+    wg_add(&wg, (int)n);
+    wg_done(&gate);
+    for (long i = 0; i < n; i++)
+        wg_done(&wg); /* the counter only; they need not have ended */
+}
+
+/* Go's TestGoroutineParallelism: GOMAXPROCS goroutines spin until all
+   have checked in, which only works if they run at the same time. */
+static atomic_int checked_in;
+static atomic_int timed_out;
+static void check_in(void *arg)
+{
+    int want = *(int *)arg;
+    atomic_fetch_add(&checked_in, 1);
+    int64_t deadline = now_ns() + 20 * 1000000000LL;
+    while (atomic_load(&checked_in) < want)
+        if (now_ns() > deadline) {
+            atomic_store(&timed_out, 1);
+            break;
+        }
+    wg_done(&wg);
+}
+
+TEST(gomaxprocs_goroutines_run_in_parallel)
+{
+    int p = gomaxprocs();
+    wg_init(&wg);
+    wg_add(&wg, p);
+    for (int i = 0; i < p; i++)
+        go(check_in, p);
+    wg_wait(&wg);
+    EXPECT_EQ(atomic_load(&timed_out), 0);
+    EXPECT_EQ(atomic_load(&checked_in), p);
+}
+
+static void busy(void *arg)
+{
+    (void)arg;
+    volatile long x = 0;
+    for (long i = 0; i < 100000; i++)
+        x += i;
+    (void)x; /* clang: set but not used */
+    wg_done(&wg);
+}
+
+TEST(idle_ps_steal_work)
+{
+    if (gomaxprocs() == 1)
+        SKIP("one P: nobody to steal");
+    struct sched_stats s;
+    wg_init(&wg);
+    wg_add(&wg, 1000);
+    for (int i = 0; i < 1000; i++)
+        go(busy, 0);
+    wg_wait(&wg);
+    sched_stats(&s);
+    EXPECT(s.steals > 0);
+    EXPECT(s.ms > 1);
+    EXPECT(s.ms <= s.nprocs + 4); /* Ms are bounded */
+}
+
+static void forever(void *arg)
+{
+    (void)arg;
+    for (;;)
+        gosched();
+}
+
+static void main_returns(void *arg)
+{
+    (void)arg;
+    go(forever, 0);
+    go(forever, 0);
+    gosched();
+    printf("main returns\n");
+    /* run_child calls exit(0) when we return, as main's return does */
+}
+
+TEST(process_ends_when_main_returns)
+{
+    struct run_result r;
+    run_child(main_returns, NULL, 20, &r);
+    EXPECT(!r.timed_out);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out, "main returns\n");
+    run_result_free(&r);
+}
+
+TEST(bad_gomaxprocs_is_one_line_and_exit_2)
+{
+    const char *argv[] = {step_binary(), "hello", NULL};
+    const char *env[] = {"GOMAXPROCS=abc", NULL};
+    struct run_result r;
+    run_program(argv, env, 60, &r);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_CONTAINS(r.err, "GOMAXPROCS must be a whole number");
+    EXPECT_STR_EQ(strchr(r.err, '\n'), "\n");
+    run_result_free(&r);
+}
+
+TEST(idle_program_uses_no_cpu)
+{
+    wg_init(&wg);
+    wg_add(&wg, 100);
+    for (int i = 0; i < 100; i++)
+        go(busy, 0);
+    wg_wait(&wg);
+    struct timespec a, b;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+    time_sleep(300 * 1000000LL); /* every M idle now */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+    int64_t cpu = (b.tv_sec - a.tv_sec) * 1000000000LL + b.tv_nsec - a.tv_nsec;
+    EXPECT(cpu < 60 * 1000000LL); /* a spinning M would burn ~300 ms */
+}
