@@ -7,10 +7,12 @@
 #    the repository's root, and exits 0, or N when the line ends with
 #    "# exit N". Each output line shown under it that holds no digit (the
 #    digits are measurements, different on every machine) must appear in
-#    what the command printed now. `make test` itself is not run again.
+#    what the command printed now. `make test` itself is not run again;
+#    a command that runs a Go program of step 6 (or says "# needs Go") is
+#    skipped when Go is not installed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -33,6 +35,12 @@ finish() {
     case "$cmd" in
     "make test"*) echo "note $cmd: not run again from inside make test"
                   return ;;
+    *"# needs Go"*|*/go/bin/*)
+                if ! command -v go > /dev/null; then
+                    skipped=$((skipped + 1))
+                    printf "skip \$ %s: needs Go, not installed\n" "$cmd"
+                    return
+                fi ;;
     esac
     want=0
     case "$cmd" in *"# exit "*) want=${cmd##*# exit } ;; esac
@@ -66,5 +74,9 @@ done < "$log.cmds"
 finish
 rm -f "$log.cmds" "$log.out" "$log.want"
 
-echo "readme: $passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+    echo "readme: $passed passed, $failed failed, $skipped skipped"
+else
+    echo "readme: $passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]
