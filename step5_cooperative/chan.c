@@ -56,14 +56,6 @@ struct chan { /* Go: hchan */
     atomic_int refs;  /* chan_free's reference + a pending timer's */
 };
 
-/* Go's panic: the message, then exit status 2. */
-_Noreturn static void go_panic(const char *msg)
-{
-    fflush(stdout);
-    fprintf(stderr, "panic: %s\n", msg);
-    exit(2);
-}
-
 chan *chan_make(size_t elem_size, size_t cap)
 {
     chan *c = calloc(1, sizeof *c);
@@ -176,7 +168,7 @@ static bool chansend(chan *c, const void *elem, bool block)
     spin_lock(&c->lock);
     if (c->closed) {
         spin_unlock(&c->lock);
-        go_panic("send on closed channel");
+        gopanic("send on closed channel");
     }
     sudog *r = dequeue(&c->recvq);
     if (r) { /* a receiver waits: hand the value over (Go: send) */
@@ -202,7 +194,7 @@ static bool chansend(chan *c, const void *elem, bool block)
     enqueue(&c->sendq, &s);
     gopark(unlock_chan, c, "chan send");
     if (!s.success)
-        go_panic("send on closed channel");
+        gopanic("send on closed channel");
     return true;
 }
 
@@ -297,11 +289,11 @@ bool chan_try_recv(chan *c, void *elem, bool *ok)
 void chan_close(chan *c)
 {
     if (!c)
-        go_panic("close of nil channel");
+        gopanic("close of nil channel");
     spin_lock(&c->lock);
     if (c->closed) {
         spin_unlock(&c->lock);
-        go_panic("close of closed channel");
+        gopanic("close of closed channel");
     }
     c->closed = true;
     G *ready = NULL; /* a list through schedlink, readied once unlocked */
@@ -495,7 +487,7 @@ done:
         free(sudogs);
     }
     if (send_closed)
-        go_panic("send on closed channel");
+        gopanic("send on closed channel");
     return chosen;
 }
 

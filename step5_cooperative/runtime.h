@@ -127,6 +127,11 @@ void unlock_after_park(G *g, void *lock);
 /* Go's `throw`: a broken invariant in the runtime. Prints and aborts. */
 _Noreturn void fatal(const char *msg);
 
+/* Go: runtime.gopanic, for the misuses Go reports in its own words
+   ("send on closed channel"): prints "panic: <msg>" to stderr and exits
+   with status 2, as an unrecovered Go panic does. */
+_Noreturn void gopanic(const char *msg);
+
 /* A pseudo-random number in [0, n) (Go: runtime.fastrandn). */
 uint32_t fastrandn(uint32_t n);
 

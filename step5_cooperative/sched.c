@@ -99,6 +99,13 @@ void fatal(const char *msg)
     abort();
 }
 
+void gopanic(const char *msg)
+{
+    fflush(stdout);
+    fprintf(stderr, "panic: %s\n", msg);
+    exit(2);
+}
+
 uint32_t fastrandn(uint32_t n)
 {
     M *m = getm();
