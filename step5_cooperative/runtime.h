@@ -87,6 +87,8 @@ struct p {
     atomic_uint schedtick; /* switches so far (Go: p.schedtick) */
     G *gfree;            /* dead Gs, for reuse (Go: p.gFree) */
     int ngfree;
+    int64_t goidcache;   /* ids for the next goroutines: [goidcache, */
+    int64_t goidcacheend; /* goidcacheend) (Go: p.goidcache) */
     struct free_stack *stackcache; /* free stacks (Go: mcache.stackcache) */
     int nstackcache;
     P *link;             /* next on sched.pidle */
