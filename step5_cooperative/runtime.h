@@ -78,7 +78,8 @@ enum { RUNQ_SIZE = 256 }; /* as Go's */
 
 struct p {
     int id;
-    spinlock runqlock;   /* guards runq, runqhead, runqtail, runnext */
+    spinlock runqlock;   /* guards runq, runqhead, runqtail, runnext
+                            (with GOMAXPROCS > 1: see runq_lock) */
     uint32_t runqhead;   /* runq[runqhead % RUNQ_SIZE] is the oldest */
     uint32_t runqtail;   /* runq[(runqtail - 1) % RUNQ_SIZE]: newest */
     atomic_uint nrunq;   /* Gs in runq + runnext, to peek without lock */
