@@ -116,6 +116,20 @@ uint32_t fastrandn(uint32_t n)
     return (uint32_t)(((x * 0x2545F4914F6CDD1DULL) >> 32) * n >> 32);
 }
 
+/* spin_lock's slow path (see runtime.h): spin, yield after SPIN_TRIES. */
+void spin_lock_wait(spinlock *l)
+{
+    enum { SPIN_TRIES = 100 };
+    do {
+        for (int i = 0;
+             atomic_load_explicit(&l->held, memory_order_relaxed); i++)
+            if (i < SPIN_TRIES)
+                cpu_relax();
+            else
+                sched_yield();
+    } while (atomic_exchange_explicit(&l->held, 1, memory_order_acquire));
+}
+
 /* ---- Notes: an M's sleep and wake-up (Go: runtime.note, futex) -------- */
 
 static long futex(atomic_uint *addr, int op, unsigned val,
