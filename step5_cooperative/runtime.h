@@ -33,21 +33,34 @@ typedef struct p P;
 enum g_status { G_RUNNABLE = 1, G_RUNNING, G_WAITING, G_DEAD };
 
 struct g {
-    struct context ctx;  /* registers, while not running */
+    /* Registers, while not running. A G that has never run has none to
+       keep: ctx.sp is NULL, and the rest of ctx holds go()'s argument
+       until gstart copies it to the top of the G's new stack. That makes
+       a G 144 bytes instead of 192: a million goroutines that wait for
+       their first run (a loop of go) take 48 MB and 12,000 page faults
+       less (1.6 us each here). */
+    union {
+        struct context ctx;
+        struct {
+            void *sp;    /* ctx.sp: NULL */
+            char argbuf[CTX_SIZE - sizeof(void *)];
+        } unstarted;
+    };
     G *schedlink;        /* next in a run queue, free list or wait list */
-    atomic_int status;   /* enum g_status */
+    void (*fn)(void *);  /* what the goroutine runs, with */
+    void *arg;           /* its argument's copy: on its stack once it runs;
+                            malloc'ed if larger than argbuf */
+    void *param;         /* passed by the waker to the parked G (Go: param) */
     const char *waitreason; /* while G_WAITING: "chan receive", ... */
     int64_t id;          /* goroutine number, as Go prints it */
     char *stack_lo;      /* usable stack: [stack_lo, stack_hi) */
     char *stack_hi;
+    atomic_int status;   /* enum g_status */
+    atomic_int selectdone; /* 1: a case of its select fired (Go: same) */
+    uint16_t argsize;    /* bytes of go()'s argument */
     bool stack_guarded;  /* a guard page lies below stack_lo; if not,
                             a canary word at stack_lo is checked */
-    void (*fn)(void *);  /* what the goroutine runs, with */
-    void *arg;           /* its argument's copy: argbuf or malloc'ed */
-    void *param;         /* passed by the waker to the parked G (Go: param) */
-    atomic_int selectdone; /* 1: a case of its select fired (Go: same) */
-    struct san_fiber san;
-    char argbuf[48];     /* go()'s argument, when it fits */
+    struct san_fiber san; /* empty (one byte) without sanitizers */
 };
 
 /* Go: runtime.note, a one-shot wake-up an M sleeps on (a futex word). */

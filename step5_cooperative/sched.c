@@ -43,6 +43,8 @@ enum {
     G_SLAB_BYTES = 1 << 20,  /* Gs are allocated this many bytes at once */
     GOID_BATCH = 16,         /* goroutine ids a P takes at once (as Go) */
     ARG_MAX_BYTES = 1024,    /* largest go() argument we copy */
+    ARG_AREA = 64,           /* the argument's place on the stack, at the
+                                top: sizeof argbuf, 16-byte aligned */
 };
 
 /* Go: runtime.sched (schedt). lock guards the fields without _Atomic. */
@@ -214,14 +216,28 @@ static void goroutine_entry(void);
 
 /*
  * A G gets its stack when it first runs, not at go(): a million goroutines
- * that wait in run queues then cost a G each (about 256 bytes), and each
- * one that starts after another ended reuses that one's stack.
+ * that wait in run queues then cost a G each (144 bytes), and each one
+ * that starts after another ended reuses that one's stack. The top of it:
+ *
+ *   stack_hi  +-------------------------+  (above: stack.c's bookkeeping)
+ *             | go()'s argument, if it  |  ARG_AREA bytes
+ *             | fit in unstarted.argbuf |
+ *             +-------------------------+  <- top for ctx_init
+ *             | first frame, frames ... |
+ *
+ * The first frame is always at the same place, whatever the argument's
+ * size: goexit counts on it.
  */
 static void gstart(P *p, G *g)
 {
     stack_get(p, g);
+    char *top = g->stack_hi - ARG_AREA;
+    if (g->argsize <= sizeof g->unstarted.argbuf) {
+        memcpy(top, g->unstarted.argbuf, g->argsize);
+        g->arg = top;
+    }
     san_fiber_init(&g->san, g->stack_lo, (size_t)(g->stack_hi - g->stack_lo));
-    ctx_init(&g->ctx, g->stack_hi, goroutine_entry);
+    ctx_init(&g->ctx, top, goroutine_entry); /* overwrites argbuf */
 }
 
 /* ---- Run queues (Go: runqput, runqget, runqsteal, globrunqget) -------- */
@@ -267,8 +283,9 @@ static void globrunqput_batch(G *head, G *tail, int n)
 }
 
 /* The local ring is full: move its older half and g to the global queue.
-   Called with p's run queue locked. Go: runqputslow. */
-static void runqputslow(P *p, G *g)
+   Called with p's run queue locked. Go: runqputslow. Not inlined: in
+   runqput it made every call save four registers it rarely needs. */
+__attribute__((noinline)) static void runqputslow(P *p, G *g)
 {
     G *head = g, *tail = g;
     int n = 1;
@@ -879,8 +896,8 @@ static void gfput_after(G *dead, void *arg)
 {
     (void)arg;
     san_fiber_destroy(&dead->san);
-    dead->ctx.sp = NULL;
-    if (dead->arg != dead->argbuf)
+    dead->ctx.sp = NULL; /* unstarted again */
+    if (dead->argsize > sizeof dead->unstarted.argbuf)
         free(dead->arg);
     gfput(getm()->p, dead);
 }
@@ -894,11 +911,13 @@ static void gfput_after(G *dead, void *arg)
  * schedule). When the stack went back only after the switch, a million
  * short goroutines in a row took the detour through g0 every time.
  * Safe: only the M holding p takes stacks from p's cache, in gogo just
- * before it switches. It writes the new G's first frame (two words, see
- * ctx_init) at the top of this stack, over goroutine_entry's frame, which
- * never runs again (nothing below it holds a pointer into it); we run
- * further down until the switch, and never come back. The free stack's
- * own description lies above the stack proper (stack.c).
+ * before it switches. gstart then writes, at the top of this stack, the
+ * new G's argument over ours, which we no longer need, and its first
+ * frame over ours: the entry address our first switch popped, and the
+ * null return address goroutine_entry never returns to. All our live
+ * frames lie below those (gogo's at the bottom: we leave from there, and
+ * never come back). The free stack's own description lies above the
+ * stack proper (stack.c).
  */
 _Noreturn static void goexit(void)
 {
@@ -1003,10 +1022,15 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     }
     g->id = p->goidcache++;
     g->fn = fn;
-    g->arg = size <= sizeof g->argbuf ? g->argbuf : malloc(size);
-    if (!g->arg)
-        fatal("out of memory (go argument)");
-    memcpy(g->arg, arg, size);
+    g->argsize = (uint16_t)size;
+    if (size <= sizeof g->unstarted.argbuf) {
+        memcpy(g->unstarted.argbuf, arg, size); /* gstart moves it */
+    } else {
+        g->arg = malloc(size);
+        if (!g->arg)
+            fatal("out of memory (go argument)");
+        memcpy(g->arg, arg, size);
+    }
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
     runqput(p, g, true);
     wakep();
@@ -1038,18 +1062,19 @@ void goready(G *g)
     wakep();
 }
 
-static void yield_after(G *g, void *arg)
+/* after runs on the same M as the switch, so still holding p. */
+static void yield_after(G *g, void *p)
 {
-    (void)arg;
-    runqput_yield(getm()->p, g);
+    runqput_yield(p, g);
 }
 
 void gosched(void)
 {
     runtime_start();
-    G *g = must_m("gosched")->curg;
+    M *m = must_m("gosched");
+    G *g = m->curg;
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
-    schedule(g, yield_after, NULL);
+    schedule(g, yield_after, m->p);
 }
 
 int gomaxprocs(void)

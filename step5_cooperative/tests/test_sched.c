@@ -104,17 +104,29 @@ static void busy(void *arg)
     wg_done(&wg);
 }
 
+static atomic_int nran;
+static void count_run(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&nran, 1);
+}
+
+/* main spawns a few goroutines (they stay in its P's ring: none goes to
+   the global queue) and keeps its P without yielding until all have run:
+   only other Ps, by stealing, can run them. */
 TEST(idle_ps_steal_work)
 {
     if (gomaxprocs() == 1)
         SKIP("one P: nobody to steal");
+    enum { N = 100 };
+    for (int i = 0; i < N; i++)
+        go(count_run, 0);
+    int64_t deadline = now_ns() + 20 * 1000000000LL;
+    while (atomic_load(&nran) < N && now_ns() < deadline)
+        ;
     struct sched_stats s;
-    wg_init(&wg);
-    wg_add(&wg, 1000);
-    for (int i = 0; i < 1000; i++)
-        go(busy, 0);
-    wg_wait(&wg);
     sched_stats(&s);
+    EXPECT_EQ(atomic_load(&nran), N);
     EXPECT(s.steals > 0);
     EXPECT(s.ms > 1);
     EXPECT(s.ms <= s.nprocs + 4); /* Ms are bounded */
