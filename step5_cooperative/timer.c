@@ -20,6 +20,7 @@ static struct {
     size_t n, cap;
     atomic_llong next;      /* heap[0]->when, or INT64_MAX: read unlocked */
     atomic_long pending;    /* in the heap, or being run right now */
+    atomic_bool running;    /* an M is in timers_run */
 } timers = {.next = INT64_MAX};
 
 static void swap(size_t i, size_t j)
@@ -88,22 +89,30 @@ bool timers_pending(void)
     return atomic_load(&timers.pending) > 0;
 }
 
+/*
+ * One M at a time runs timers (the others find them running and go on):
+ * so they run in deadline order. Two Ms each running a batch at once let
+ * a later time_after fire before an earlier one (seen under sanitizers).
+ */
 bool timers_run(int64_t now, bool from_goroutine)
 {
     enum { BATCH = 32 };
+    if (atomic_exchange(&timers.running, true))
+        return false;
     bool ran = false;
     for (;;) {
         struct timer *due[BATCH];
         int n = 0;
-        if (!from_goroutine)
+        if (!from_goroutine) {
             spin_lock(&timers.lock);
-        else if (!spin_trylock(&timers.lock))
-            return ran; /* maybe held by the very goroutine that parks */
+        } else if (!spin_trylock(&timers.lock)) {
+            break; /* maybe held by the very goroutine that parks */
+        }
         while (n < BATCH && timers.n && timers.heap[0]->when <= now)
             due[n++] = pop_locked();
         spin_unlock(&timers.lock);
         if (n == 0)
-            return ran;
+            break;
         /* t may be gone once t->f has run (it lives on the stack of the
            goroutine that f readies): read nothing from it after. In
            deadline order: time_after's value is the time it fired. */
@@ -114,6 +123,8 @@ bool timers_run(int64_t now, bool from_goroutine)
         atomic_fetch_sub(&timers.pending, n);
         ran = true;
     }
+    atomic_store(&timers.running, false);
+    return ran;
 }
 
 static void ready_sleeper(void *g)
