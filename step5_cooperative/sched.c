@@ -12,8 +12,13 @@
  *   LIFO (newest first) and by thieves FIFO (oldest half). Go's ring is
  *   lock-free and FIFO for its owner too. LIFO keeps a tree of goroutines
  *   (skynet) depth-first: few of them alive at once, a hot cache. Every
- *   61st pick is FIFO (global queue, then the oldest local G), so that no
- *   runnable G waits for ever.
+ *   61st pick is FIFO (one G from the global queue, else the oldest local
+ *   G), so that no runnable G waits for ever. With GOMAXPROCS=1 there is
+ *   no thief, and no lock (runq_lock).
+ * - A goroutine that ends gives its stack to the next new one before it
+ *   leaves it (goexit); Go frees it on g0 (goexit0), after a switch.
+ * - A G is allocated at go() but gets its stack only when it first runs,
+ *   from its P's cache of warm stacks (Go gives it one at go()).
  * - No preemption (Go: sysmon + signals since 1.14): a goroutine runs
  *   until it blocks, yields or ends. No hand-off of the P while a
  *   goroutine sits in a blocking system call (Go: entersyscall).
