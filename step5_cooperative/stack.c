@@ -219,7 +219,7 @@ void stack_alloc(G *g)
 
 void stack_get(P *p, G *g)
 {
-    if (!p->stackcache && stacks.free) { /* racy peek; checked locked */
+    if (!p->stackcache) { /* the shared list, or else a new stack */
         pthread_mutex_lock(&stacks.lock);
         while (stacks.free && p->nstackcache < STACK_CACHE_MAX / 2) {
             struct free_stack *s = stacks.free;
