@@ -385,13 +385,21 @@ static G *globrunqget_locked(int max, G **batch)
     return g;
 }
 
+/* Put a list of Gs linked by schedlink at the newest end of p's ring,
+   under one lock (it comes from the global queue or a victim's ring
+   because p's was empty). */
 static void runqput_batch(P *p, G *batch)
 {
-    while (batch) {
-        G *next = batch->schedlink;
-        runqput(p, batch, false);
-        batch = next;
+    runq_lock(p);
+    for (G *next; batch; batch = next) {
+        next = batch->schedlink;
+        if (p->runqtail - p->runqhead < RUNQ_SIZE)
+            p->runq[p->runqtail++ % RUNQ_SIZE] = batch;
+        else
+            runqputslow(p, batch);
     }
+    runq_count(p);
+    runq_unlock(p);
 }
 
 /*
@@ -454,7 +462,9 @@ static G *runqsteal(P *p, P *victim, bool stealnext)
     if (n == 0)
         return NULL;
     for (uint32_t i = 1; i < n; i++)
-        runqput(p, batch[i], false);
+        batch[i]->schedlink = i + 1 < n ? batch[i + 1] : NULL;
+    if (n > 1)
+        runqput_batch(p, batch[1]);
     atomic_fetch_add_explicit(&sched.steals, n, memory_order_relaxed);
     return batch[0];
 }
