@@ -46,7 +46,7 @@ struct g {
             char argbuf[CTX_SIZE - sizeof(void *)];
         } unstarted;
     };
-    G *schedlink;        /* next in a run queue, free list or wait list */
+    G *schedlink;        /* next in a free list or a wait list */
     void (*fn)(void *);  /* what the goroutine runs, with */
     void *arg;           /* its argument's copy: on its stack once it runs;
                             malloc'ed if larger than argbuf */
