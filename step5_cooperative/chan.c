@@ -56,14 +56,6 @@ struct chan { /* Go: hchan */
     atomic_int refs;  /* chan_free's reference + a pending timer's */
 };
 
-/* Go's panic: the message, then exit status 2. */
-_Noreturn static void go_panic(const char *msg)
-{
-    fflush(stdout);
-    fprintf(stderr, "panic: %s\n", msg);
-    exit(2);
-}
-
 chan *chan_make(size_t elem_size, size_t cap)
 {
     chan *c = calloc(1, sizeof *c);
@@ -85,14 +77,23 @@ void chan_free(chan *c)
     }
 }
 
+/*
+ * Copy one element (from NULL: zero it). A memcpy whose size the compiler
+ * knows is one move; with a size known only at run time it is a call into
+ * libc's general copy, and that call was half the time of a buffered send
+ * + receive of a long here (15 -> 8 ns per value, measured). So 8 bytes
+ * (long, double, a pointer) has a line of its own.
+ */
 static void copy_elem(chan *c, void *to, const void *from)
 {
     if (c->elemsize == 0 || !to)
         return;
-    if (from)
-        memcpy(to, from, c->elemsize);
-    else
+    if (!from)
         memset(to, 0, c->elemsize);
+    else if (c->elemsize == 8)
+        memcpy(to, from, 8);
+    else
+        memcpy(to, from, c->elemsize);
 }
 
 static char *slot(chan *c, size_t i)
@@ -132,7 +133,7 @@ static void unlink_sudog(waitq *q, sudog *s)
 /* Go: waitq.dequeue. The first sudog we may complete: a select's sudog
    only if we are first to claim its G (it waits on other channels too,
    and exactly one of them may fire). c->lock held. */
-static sudog *dequeue(waitq *q)
+static sudog *dequeue_first(waitq *q)
 {
     for (sudog *s = q->first; s; s = q->first) {
         unlink_sudog(q, s);
@@ -145,6 +146,13 @@ static sudog *dequeue(waitq *q)
         return s;
     }
     return NULL;
+}
+
+/* Most calls find the queue empty: that much is inlined (with copy_elem's
+   8-byte line, ping-pong went from 79 to 69 ns per round trip, measured). */
+static inline sudog *dequeue(waitq *q)
+{
+    return q->first ? dequeue_first(q) : NULL;
 }
 
 static void unlock_chan(G *g, void *c)
@@ -177,7 +185,7 @@ static bool chansend(chan *c, const void *elem, bool block)
     spin_lock(&c->lock);
     if (c->closed) {
         spin_unlock(&c->lock);
-        go_panic("send on closed channel");
+        gopanic("send on closed channel");
     }
     sudog *r = dequeue(&c->recvq);
     if (r) { /* a receiver waits: hand the value over (Go: send) */
@@ -203,7 +211,7 @@ static bool chansend(chan *c, const void *elem, bool block)
     enqueue(&c->sendq, &s);
     gopark(unlock_chan, c, "chan send");
     if (!s.success)
-        go_panic("send on closed channel");
+        gopanic("send on closed channel");
     return true;
 }
 
@@ -298,11 +306,11 @@ bool chan_try_recv(chan *c, void *elem, bool *ok)
 void chan_close(chan *c)
 {
     if (!c)
-        go_panic("close of nil channel");
+        gopanic("close of nil channel");
     spin_lock(&c->lock);
     if (c->closed) {
         spin_unlock(&c->lock);
-        go_panic("close of closed channel");
+        gopanic("close of closed channel");
     }
     c->closed = true;
     G *ready = NULL; /* a list through schedlink, readied once unlocked */
@@ -496,7 +504,7 @@ done:
         free(sudogs);
     }
     if (send_closed)
-        go_panic("send on closed channel");
+        gopanic("send on closed channel");
     return chosen;
 }
 

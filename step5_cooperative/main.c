@@ -17,7 +17,8 @@
  *   ./step5 --primes=N    the sieve's size (default 5000)
  *   ./step5 --parked=N    goroutines parked at once by "million"
  *   ./step5 --deadlock    Go's "all goroutines are asleep" (exit 2)
- *   ./step5 --bench       switch, gosched, spawn, ping-pong, skynet
+ *   ./step5 --bench       switch, gosched, skynet, spawn, ping-pong,
+ *                         buffered
  *   GOMAXPROCS=N ./step5  the number of Ps (default: the CPUs)
  */
 #include "chan.h"
@@ -573,19 +574,50 @@ static double bench_spawn(void)
     return (double)(now_ns() - start) / N;
 }
 
+struct producer {
+    chan *c;
+    long n;
+};
+
+static void produce(void *arg)
+{
+    struct producer *p = arg;
+    for (long i = 0; i < p->n; i++)
+        chan_send(p->c, &i);
+}
+
+/* ns per value through a buffered channel, one producer, one consumer. */
+static double bench_buffered(long n)
+{
+    chan *c = make_chan(long, 128);
+    go(produce, (struct producer){c, n});
+    long v = -1;
+    int64_t start = now_ns();
+    for (long i = 0; i < n; i++)
+        chan_recv(c, &v);
+    double ns = (double)(now_ns() - start) / n;
+    if (v != n - 1)
+        fatal("buffered: lost a value");
+    return ns;
+}
+
 static void bench(void)
 {
     printf("GOMAXPROCS=%d\n", gomaxprocs());
     printf("ctx_switch alone:          %6.1f ns\n", bench_ctx_switch());
     printf("gosched, 2 goroutines:     %6.1f ns per switch\n",
            bench_gosched());
+    /* skynet before spawn: the peak RSS printed is skynet's own. */
+    int64_t start = now_ns();
+    long sum = skynet_sum(1000000);
+    printf("skynet 1,000,000:          %6.0f ms (%ld)\n", ms_since(start), sum);
+    print_peak_rss("skynet");
     printf("go + wg_done, 1,000,000:   %6.1f ns per goroutine\n",
            bench_spawn());
     printf("ping-pong, unbuffered:     %6.1f ns per round trip\n",
            pingpong_ns(1000000));
-    int64_t start = now_ns();
-    long sum = skynet_sum(1000000);
-    printf("skynet 1,000,000:          %6.0f ms (%ld)\n", ms_since(start), sum);
+    printf("buffered, cap 128:         %6.1f ns per value\n",
+           bench_buffered(5000000));
     print_peak_rss("bench");
 }
 

@@ -33,29 +33,38 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
-/* What the sanitizers need to know about one goroutine's stack. */
+/* What the sanitizers need to know about one goroutine's stack; without
+   them, nothing (a struct needs a member: one unused byte). */
 struct san_fiber {
+#ifdef SAN_ASAN
     void *asan_fake_stack;   /* ASan's, saved while switched out */
     const void *asan_bottom; /* lowest address of the stack */
     size_t asan_size;        /* 0: not known yet (learned at a switch) */
+#endif
+#ifdef SAN_TSAN
     void *tsan_fiber;
+#endif
+    char unused;
 };
 
 /* A new goroutine's stack, [lo, lo + size). */
 static inline void san_fiber_init(struct san_fiber *f, void *lo, size_t size)
 {
+#ifdef SAN_ASAN
     f->asan_fake_stack = NULL;
     f->asan_bottom = lo;
     f->asan_size = size;
+#endif
 #ifdef SAN_TSAN
     f->tsan_fiber = __tsan_create_fiber(0);
 #endif
+    (void)f, (void)lo, (void)size;
 }
 
 /* The code running now on this thread becomes the fiber f. */
 static inline void san_fiber_adopt(struct san_fiber *f)
 {
-    *f = (struct san_fiber){NULL, NULL, 0, NULL};
+    *f = (struct san_fiber){0};
 #ifdef SAN_TSAN
     f->tsan_fiber = __tsan_get_current_fiber();
 #endif

@@ -12,8 +12,13 @@
  *   LIFO (newest first) and by thieves FIFO (oldest half). Go's ring is
  *   lock-free and FIFO for its owner too. LIFO keeps a tree of goroutines
  *   (skynet) depth-first: few of them alive at once, a hot cache. Every
- *   61st pick is FIFO (global queue, then the oldest local G), so that no
- *   runnable G waits for ever.
+ *   61st pick is FIFO (one G from the global queue, else the oldest local
+ *   G), so that no runnable G waits for ever. With GOMAXPROCS=1 there is
+ *   no thief, and no lock (runq_lock).
+ * - A goroutine that ends gives its stack to the next new one before it
+ *   leaves it (goexit); Go frees it on g0 (goexit0), after a switch.
+ * - A G is allocated at go() but gets its stack only when it first runs,
+ *   from its P's cache of warm stacks (Go gives it one at go()).
  * - No preemption (Go: sysmon + signals since 1.14): a goroutine runs
  *   until it blocks, yields or ends. No hand-off of the P while a
  *   goroutine sits in a blocking system call (Go: entersyscall).
@@ -30,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,13 +45,19 @@ enum {
     GLOBAL_CHECK_TICKS = 61, /* as Go's schedule() */
     STEAL_ROUNDS = 4,        /* as Go's stealWork */
     GFREE_LOCAL_MAX = 64,    /* dead Gs kept per P before sharing */
+    G_SLAB_BYTES = 1 << 20,  /* Gs are allocated this many bytes at once */
+    GOID_BATCH = 16,         /* goroutine ids a P takes at once (as Go) */
     ARG_MAX_BYTES = 1024,    /* largest go() argument we copy */
+    ARG_AREA = 64,           /* the argument's place on the stack, at the
+                                top: sizeof argbuf, 16-byte aligned */
 };
 
 /* Go: runtime.sched (schedt). lock guards the fields without _Atomic. */
 static struct {
     pthread_mutex_t lock;
-    G *runqhead, *runqtail;  /* the global run queue */
+    G **runq;                /* the global run queue: a ring of runqcap */
+    size_t runqcap, runqhead; /* (a power of two) Gs; runq[runqhead &
+                                 (runqcap - 1)] is the oldest */
     atomic_int runqsize;
     P *pidle;                /* idle Ps */
     atomic_int npidle;
@@ -53,12 +65,9 @@ static struct {
     atomic_int nmspinning;   /* Ms holding a P, looking for work */
     int mcount, maxm;        /* Ms started; at most */
     M *timer_m;              /* the idle M sleeping until the next timer */
-    pthread_mutex_t gflock;  /* guards gfree, ngfree */
-    G *gfree;                /* dead Gs (with stacks) shared by all Ps */
-    atomic_int ngfree;
-    pthread_mutex_t allglock; /* guards allgs, nallgs */
-    G **allgs;               /* every G ever made, for the deadlock report */
-    size_t nallgs, capallgs;
+    pthread_mutex_t gflock;  /* guards gfree, gslabs, gslabtail */
+    G *gfree;                /* dead Gs shared by all Ps */
+    struct gslab *gslabs, *gslabtail; /* every G ever made (allgs) */
     atomic_llong goidgen;
     atomic_ullong steals;
     int nprocs;
@@ -66,7 +75,6 @@ static struct {
 } sched = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .gflock = PTHREAD_MUTEX_INITIALIZER,
-    .allglock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 static atomic_bool started;
@@ -99,6 +107,13 @@ void fatal(const char *msg)
     abort();
 }
 
+void gopanic(const char *msg)
+{
+    fflush(stdout);
+    fprintf(stderr, "panic: %s\n", msg);
+    exit(2);
+}
+
 uint32_t fastrandn(uint32_t n)
 {
     M *m = getm();
@@ -108,6 +123,20 @@ uint32_t fastrandn(uint32_t n)
     x ^= x >> 27;
     m->rand = x;
     return (uint32_t)(((x * 0x2545F4914F6CDD1DULL) >> 32) * n >> 32);
+}
+
+/* spin_lock's slow path (see runtime.h): spin, yield after SPIN_TRIES. */
+void spin_lock_wait(spinlock *l)
+{
+    enum { SPIN_TRIES = 100 };
+    do {
+        for (int i = 0;
+             atomic_load_explicit(&l->held, memory_order_relaxed); i++)
+            if (i < SPIN_TRIES)
+                cpu_relax();
+            else
+                sched_yield();
+    } while (atomic_exchange_explicit(&l->held, 1, memory_order_acquire));
 }
 
 /* ---- Notes: an M's sleep and wake-up (Go: runtime.note, futex) -------- */
@@ -194,14 +223,30 @@ static void goroutine_entry(void);
 
 /*
  * A G gets its stack when it first runs, not at go(): a million goroutines
- * that wait in run queues then cost a G each (about 256 bytes), and each
- * one that starts after another ended reuses that one's stack.
+ * that wait in run queues then cost a G each (144 bytes), and each one
+ * that starts after another ended reuses that one's stack. The top of it:
+ *
+ *   stack_hi  +-------------------------+  (above: stack.c's bookkeeping)
+ *             | go()'s argument, if it  |  ARG_AREA bytes
+ *             | fit in unstarted.argbuf |
+ *             +-------------------------+  <- top for ctx_init
+ *             | first frame, frames ... |
+ *
+ * The first frame is always at the same place, whatever the argument's
+ * size: goexit counts on it.
  */
 static void gstart(P *p, G *g)
 {
     stack_get(p, g);
+    char *top = g->stack_hi - ARG_AREA;
+    if (g->argsize <= sizeof g->unstarted.argbuf) {
+        /* All of argbuf: a copy of a size known here is a few moves, not
+           a call into libc (a million go(): 162 -> 156 ns each). */
+        memcpy(top, g->unstarted.argbuf, sizeof g->unstarted.argbuf);
+        g->arg = top;
+    }
     san_fiber_init(&g->san, g->stack_lo, (size_t)(g->stack_hi - g->stack_lo));
-    ctx_init(&g->ctx, g->stack_hi, goroutine_entry);
+    ctx_init(&g->ctx, top, goroutine_entry); /* overwrites argbuf */
 }
 
 /* ---- Run queues (Go: runqput, runqget, runqsteal, globrunqget) -------- */
@@ -213,32 +258,69 @@ static void runq_count(P *p)
                           memory_order_relaxed);
 }
 
-/* Put a list of n Gs linked by schedlink at the global queue's tail. */
-static void globrunqput_batch(G *head, G *tail, int n)
+/*
+ * A P's run queue is touched by the M holding the P and by thieves: Ms
+ * holding other Ps (runqsteal). With GOMAXPROCS=1 there are no thieves,
+ * and the one P goes from M to M only through sched.lock; so the lock is
+ * skipped: its atomic exchange, twice per switch, was 2.8 ns of the
+ * 16.8 ns of a gosched here (measured; Go's lock-free ring pays a CAS).
+ */
+static void runq_lock(P *p)
+{
+    if (sched.nprocs > 1)
+        spin_lock(&p->runqlock);
+}
+
+static void runq_unlock(P *p)
+{
+    if (sched.nprocs > 1)
+        spin_unlock(&p->runqlock);
+}
+
+/*
+ * Put n Gs at the global queue's tail (Go: globrunqputbatch).
+ *
+ * Go links the global queue through the Gs (g.schedlink); ours is a ring
+ * of pointers that doubles when full. Moving a batch between it and a P's
+ * ring then copies pointers and touches no G, where walking a list of 128
+ * Gs that have waited long enough to leave the cache is 128 cache misses
+ * in a row (a million go() at GOMAXPROCS=1: 168 -> 157 ns each, measured).
+ */
+static void globrunqput(G *const *gs, int n)
 {
     pthread_mutex_lock(&sched.lock);
-    tail->schedlink = NULL;
-    if (sched.runqtail)
-        sched.runqtail->schedlink = head;
-    else
-        sched.runqhead = head;
-    sched.runqtail = tail;
-    atomic_fetch_add(&sched.runqsize, n);
+    size_t size = (size_t)atomic_load(&sched.runqsize);
+    if (size + (size_t)n > sched.runqcap) {
+        size_t cap = sched.runqcap ? sched.runqcap : RUNQ_SIZE;
+        while (cap < size + (size_t)n)
+            cap *= 2;
+        G **q = malloc(cap * sizeof *q);
+        if (!q)
+            fatal("out of memory (global run queue)");
+        for (size_t i = 0; i < size; i++)
+            q[i] = sched.runq[(sched.runqhead + i) & (sched.runqcap - 1)];
+        free(sched.runq);
+        sched.runq = q;
+        sched.runqcap = cap;
+        sched.runqhead = 0;
+    }
+    for (int i = 0; i < n; i++)
+        sched.runq[(sched.runqhead + size + (size_t)i) &
+                   (sched.runqcap - 1)] = gs[i];
+    atomic_store(&sched.runqsize, (int)size + n);
     pthread_mutex_unlock(&sched.lock);
 }
 
 /* The local ring is full: move its older half and g to the global queue.
-   Called with p->runqlock held. Go: runqputslow. */
-static void runqputslow(P *p, G *g)
+   Called with p's run queue locked. Go: runqputslow. Not inlined: in
+   runqput it made every call save four registers it rarely needs. */
+__attribute__((noinline)) static void runqputslow(P *p, G *g)
 {
-    G *head = g, *tail = g;
-    int n = 1;
-    for (int i = 0; i < RUNQ_SIZE / 2; i++, n++) {
-        G *old = p->runq[p->runqhead++ % RUNQ_SIZE];
-        tail->schedlink = old;
-        tail = old;
-    }
-    globrunqput_batch(head, tail, n);
+    G *batch[RUNQ_SIZE / 2 + 1];
+    for (int i = 0; i < RUNQ_SIZE / 2; i++)
+        batch[i] = p->runq[p->runqhead++ % RUNQ_SIZE];
+    batch[RUNQ_SIZE / 2] = g;
+    globrunqput(batch, RUNQ_SIZE / 2 + 1);
 }
 
 /*
@@ -248,7 +330,7 @@ static void runqputslow(P *p, G *g)
  */
 static void runqput(P *p, G *g, bool next)
 {
-    spin_lock(&p->runqlock);
+    runq_lock(p);
     if (next) {
         G *old = p->runnext;
         p->runnext = g;
@@ -261,19 +343,19 @@ static void runqput(P *p, G *g, bool next)
             runqputslow(p, g);
     }
     runq_count(p);
-    spin_unlock(&p->runqlock);
+    runq_unlock(p);
 }
 
 /* gosched: g goes to the oldest end of the ring, behind everything. */
 static void runqput_yield(P *p, G *g)
 {
-    spin_lock(&p->runqlock);
+    runq_lock(p);
     if (p->runqtail - p->runqhead < RUNQ_SIZE)
         p->runq[--p->runqhead % RUNQ_SIZE] = g;
     else
         runqputslow(p, g);
     runq_count(p);
-    spin_unlock(&p->runqlock);
+    runq_unlock(p);
 }
 
 /* Go: runqget. runnext first, then the newest (LIFO), or, with oldest,
@@ -282,7 +364,7 @@ static G *runqget(P *p, bool oldest)
 {
     if (atomic_load_explicit(&p->nrunq, memory_order_relaxed) == 0)
         return NULL;
-    spin_lock(&p->runqlock);
+    runq_lock(p);
     G *g = NULL;
     if (oldest && p->runqtail != p->runqhead)
         g = p->runq[p->runqhead++ % RUNQ_SIZE];
@@ -292,54 +374,69 @@ static G *runqget(P *p, bool oldest)
     } else if (p->runqtail != p->runqhead)
         g = p->runq[--p->runqtail % RUNQ_SIZE];
     runq_count(p);
-    spin_unlock(&p->runqlock);
+    runq_unlock(p);
     return g;
 }
 
-/* Go: globrunqget. Take a G from the global queue, and a batch more
-   (up to half a ring) returned in *batch, linked by schedlink, for the
-   caller to put in its ring once sched.lock is released. */
-static G *globrunqget_locked(G **batch)
+/* Go: globrunqget. Take a G from the global queue, and up to max - 1
+   more into batch[] (*nbatch of them), for the caller to put in its ring
+   once sched.lock is released. sched.lock held. */
+static G *globrunqget_locked(int max, G **batch, int *nbatch)
 {
     int size = atomic_load(&sched.runqsize);
-    *batch = NULL;
+    *nbatch = 0;
     if (size == 0)
         return NULL;
     int n = size / sched.nprocs + 1;
     if (n > size)
         n = size;
-    if (n > RUNQ_SIZE / 2)
-        n = RUNQ_SIZE / 2;
-    G *g = sched.runqhead, *last = g;
+    if (n > max)
+        n = max;
+    size_t mask = sched.runqcap - 1;
+    G *g = sched.runq[sched.runqhead & mask];
     for (int i = 1; i < n; i++)
-        last = last->schedlink;
-    sched.runqhead = last->schedlink;
-    if (!sched.runqhead)
-        sched.runqtail = NULL;
-    last->schedlink = NULL;
-    atomic_fetch_sub(&sched.runqsize, n);
-    *batch = g->schedlink;
+        batch[i - 1] = sched.runq[(sched.runqhead + (size_t)i) & mask];
+    sched.runqhead += (size_t)n;
+    atomic_store(&sched.runqsize, size - n);
+    *nbatch = n - 1;
     return g;
 }
 
-static void runqput_batch(P *p, G *batch)
+/* Put n Gs at the newest end of p's ring, under one lock (they come from
+   the global queue or a victim's ring, because p's was empty). */
+static void runqput_batch(P *p, G *const *gs, int n)
 {
-    while (batch) {
-        G *next = batch->schedlink;
-        runqput(p, batch, false);
-        batch = next;
+    runq_lock(p);
+    for (int i = 0; i < n; i++) {
+        if (p->runqtail - p->runqhead < RUNQ_SIZE)
+            p->runq[p->runqtail++ % RUNQ_SIZE] = gs[i];
+        else
+            runqputslow(p, gs[i]);
     }
+    runq_count(p);
+    runq_unlock(p);
 }
 
+/*
+ * A batch (up to half a ring) only when p's queue is empty, as Go's
+ * findRunnable; one G otherwise, as Go's schedule() does on its 61st
+ * tick. A batch poured into a ring that is nearly full spills back to the
+ * global queue: skynet moved 4.6 million Gs back and forth so, 129 at a
+ * time, and two Ps queued for sched.lock.
+ */
 static G *globrunqget(P *p)
 {
     if (atomic_load_explicit(&sched.runqsize, memory_order_relaxed) == 0)
         return NULL;
-    G *batch;
+    int max = atomic_load_explicit(&p->nrunq, memory_order_relaxed) == 0
+                  ? RUNQ_SIZE / 2
+                  : 1;
+    G *batch[RUNQ_SIZE / 2];
+    int nbatch;
     pthread_mutex_lock(&sched.lock);
-    G *g = globrunqget_locked(&batch);
+    G *g = globrunqget_locked(max, batch, &nbatch);
     pthread_mutex_unlock(&sched.lock);
-    runqput_batch(p, batch);
+    runqput_batch(p, batch, nbatch);
     return g;
 }
 
@@ -353,8 +450,22 @@ static G *runqsteal(P *p, P *victim, bool stealnext)
     if (atomic_load_explicit(&victim->nrunq, memory_order_relaxed) == 0)
         return NULL;
     spin_lock(&victim->runqlock);
-    G *batch[RUNQ_SIZE / 2 + 1];
     uint32_t n = victim->runqtail - victim->runqhead;
+    if (n == 0 && stealnext && victim->runnext) {
+        /* Go: runqgrab. victim's runnext was most likely readied by a
+           goroutine about to park (a channel hand-off): its M runs it in
+           a moment. Taking it moved one of a ping-ponging pair to our
+           thread after every wake-up; the wait also keeps us spinning, so
+           wakep wakes no one meanwhile. Go's 3 us (Linux: 50 us or more,
+           the timer slack) took an unbuffered ping-pong at GOMAXPROCS=2
+           from 25,000 futex wake-ups per million round trips to a few
+           hundred, and from 170 to 87 ns per round trip (measured). */
+        spin_unlock(&victim->runqlock);
+        usleep(3);
+        spin_lock(&victim->runqlock);
+        n = victim->runqtail - victim->runqhead;
+    }
+    G *batch[RUNQ_SIZE / 2 + 1];
     n -= n / 2;
     for (uint32_t i = 0; i < n; i++)
         batch[i] = victim->runq[victim->runqhead++ % RUNQ_SIZE];
@@ -366,8 +477,7 @@ static G *runqsteal(P *p, P *victim, bool stealnext)
     spin_unlock(&victim->runqlock);
     if (n == 0)
         return NULL;
-    for (uint32_t i = 1; i < n; i++)
-        runqput(p, batch[i], false);
+    runqput_batch(p, batch + 1, (int)n - 1);
     atomic_fetch_add_explicit(&sched.steals, n, memory_order_relaxed);
     return batch[0];
 }
@@ -419,39 +529,66 @@ static void mremove(M *m) /* sched.lock held; m is on midle */
 
 /* ---- Gs: allocation and reuse (Go: malg, gfget, gfput) ---------------- */
 
-static G *galloc(bool with_stack)
+/*
+ * Gs are made a slab at a time and never freed: a G whose goroutine ended
+ * waits on a free list for the next go() (Go also keeps dead Gs:
+ * p.gFree, sched.gFree). One aligned_alloc per G cost about 580
+ * instructions in glibc and 320 bytes for a 256-byte G (measured, a
+ * million go() at GOMAXPROCS=1: 1,350 instructions and 384 bytes of RSS
+ * per goroutine before slabs, 620 and 230 with them). A slab is an mmap:
+ * the kernel's fresh pages are zero already, so nothing is memset.
+ * The slabs, oldest first, are also Go's allgs: every G, for checkdead.
+ */
+struct gslab {
+    struct gslab *next;
+    size_t used, cap;  /* g[0..used) handed out, g[0..cap) fit */
+    G g[];
+};
+
+/* A never-used G, from the newest slab. sched.gflock held. */
+static G *gcarve_locked(void)
 {
-    G *g = aligned_alloc(64, (sizeof(G) + 63) / 64 * 64);
-    if (!g) {
-        fprintf(stderr, "fatal error: out of memory (goroutines)\n");
-        exit(2);
-    }
-    memset(g, 0, sizeof *g);
-    if (with_stack)
-        stack_alloc(g);
-    pthread_mutex_lock(&sched.allglock);
-    if (sched.nallgs == sched.capallgs) {
-        sched.capallgs = sched.capallgs ? 2 * sched.capallgs : 1024;
-        sched.allgs = realloc(sched.allgs, sched.capallgs * sizeof(G *));
-        if (!sched.allgs) {
-            fprintf(stderr, "fatal error: out of memory (allgs)\n");
+    struct gslab *s = sched.gslabtail;
+    if (!s || s->used == s->cap) {
+        s = mmap(NULL, G_SLAB_BYTES, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (s == MAP_FAILED) {
+            fprintf(stderr, "fatal error: out of memory (goroutines)\n");
             exit(2);
         }
+        s->cap = (G_SLAB_BYTES - sizeof *s) / sizeof(G);
+        if (sched.gslabtail)
+            sched.gslabtail->next = s;
+        else
+            sched.gslabs = s;
+        sched.gslabtail = s;
     }
-    sched.allgs[sched.nallgs++] = g;
-    pthread_mutex_unlock(&sched.allglock);
+    return &s->g[s->used++];
+}
+
+/* A G for an M's g0 or goroutine 1; with_stack: give it one too. */
+static G *galloc(bool with_stack)
+{
+    pthread_mutex_lock(&sched.gflock);
+    G *g = gcarve_locked();
+    pthread_mutex_unlock(&sched.gflock);
+    if (with_stack)
+        stack_alloc(g);
     return g;
 }
 
+/* A G for go(): a dead one of p's, else a batch from the shared list,
+   else a batch of new ones; never NULL. */
 static G *gfget(P *p)
 {
-    if (!p->gfree && atomic_load_explicit(&sched.ngfree,
-                                          memory_order_relaxed)) {
+    if (!p->gfree) {
         pthread_mutex_lock(&sched.gflock);
-        while (sched.gfree && p->ngfree < GFREE_LOCAL_MAX / 2) {
+        while (p->ngfree < GFREE_LOCAL_MAX / 2) {
             G *g = sched.gfree;
-            sched.gfree = g->schedlink;
-            atomic_fetch_sub(&sched.ngfree, 1);
+            if (g)
+                sched.gfree = g->schedlink;
+            else
+                g = gcarve_locked();
             g->schedlink = p->gfree;
             p->gfree = g;
             p->ngfree++;
@@ -459,10 +596,8 @@ static G *gfget(P *p)
         pthread_mutex_unlock(&sched.gflock);
     }
     G *g = p->gfree;
-    if (g) {
-        p->gfree = g->schedlink;
-        p->ngfree--;
-    }
+    p->gfree = g->schedlink;
+    p->ngfree--;
     return g;
 }
 
@@ -479,7 +614,6 @@ static void gfput(P *p, G *g)
         p->ngfree--;
         old->schedlink = sched.gfree;
         sched.gfree = old;
-        atomic_fetch_add(&sched.ngfree, 1);
     }
     pthread_mutex_unlock(&sched.gflock);
 }
@@ -595,13 +729,12 @@ static void checkdead(void)
         return;
     fflush(stdout);
     fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n");
-    pthread_mutex_lock(&sched.allglock);
-    for (size_t i = 0; i < sched.nallgs; i++) {
-        G *g = sched.allgs[i];
-        if (atomic_load(&g->status) == G_WAITING)
-            fprintf(stderr, "\ngoroutine %lld [%s]:\n", (long long)g->id,
-                    g->waitreason);
-    }
+    pthread_mutex_lock(&sched.gflock);
+    for (struct gslab *s = sched.gslabs; s; s = s->next)
+        for (G *g = s->g; g < s->g + s->used; g++)
+            if (atomic_load(&g->status) == G_WAITING)
+                fprintf(stderr, "\ngoroutine %lld [%s]:\n",
+                        (long long)g->id, g->waitreason);
     fflush(stderr);
     _exit(2);
 }
@@ -802,20 +935,35 @@ static void schedule(G *cur, void (*after)(G *, void *), void *arg)
 static void gfput_after(G *dead, void *arg)
 {
     (void)arg;
-    P *p = getm()->p;
     san_fiber_destroy(&dead->san);
-    stack_put(p, dead);
-    dead->ctx.sp = NULL;
-    if (dead->arg != dead->argbuf)
+    dead->ctx.sp = NULL; /* unstarted again */
+    if (dead->argsize > sizeof dead->unstarted.argbuf)
         free(dead->arg);
-    gfput(p, dead);
+    gfput(getm()->p, dead);
 }
 
-/* Go: goexit1 + goexit0. The end of every goroutine's function. */
+/*
+ * Go: goexit1 + goexit0. The end of every goroutine's function.
+ *
+ * Our stack goes back to the P's cache before we leave it, so that the
+ * next G, if it has never run, starts on it at once: a warm stack (its
+ * pages already there), and one switch instead of two through g0 (see
+ * schedule). When the stack went back only after the switch, a million
+ * short goroutines in a row took the detour through g0 every time.
+ * Safe: only the M holding p takes stacks from p's cache, in gogo just
+ * before it switches. gstart then writes, at the top of this stack, the
+ * new G's argument over ours, which we no longer need, and its first
+ * frame over ours: the entry address our first switch popped, and the
+ * null return address goroutine_entry never returns to. All our live
+ * frames lie below those (gogo's at the bottom: we leave from there, and
+ * never come back). The free stack's own description lies above the
+ * stack proper (stack.c).
+ */
 _Noreturn static void goexit(void)
 {
     G *g = getg();
     atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
+    stack_put(getm()->p, g);
     schedule(g, gfput_after, NULL);
     fatal("a dead goroutine was resumed");
 }
@@ -907,15 +1055,22 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     if (size > ARG_MAX_BYTES)
         fatal("newproc: function arguments too large for new goroutine");
     G *g = gfget(p);
-    if (!g)
-        g = galloc(false);
-    g->id = atomic_fetch_add_explicit(&sched.goidgen, 1,
-                                      memory_order_relaxed) + 1;
+    if (p->goidcache == p->goidcacheend) { /* Go: p.goidcache */
+        p->goidcache = atomic_fetch_add_explicit(&sched.goidgen, GOID_BATCH,
+                                                 memory_order_relaxed) + 1;
+        p->goidcacheend = p->goidcache + GOID_BATCH;
+    }
+    g->id = p->goidcache++;
     g->fn = fn;
-    g->arg = size <= sizeof g->argbuf ? g->argbuf : malloc(size);
-    if (!g->arg)
-        fatal("out of memory (go argument)");
-    memcpy(g->arg, arg, size);
+    g->argsize = (uint16_t)size;
+    if (size <= sizeof g->unstarted.argbuf) {
+        memcpy(g->unstarted.argbuf, arg, size); /* gstart moves it */
+    } else {
+        g->arg = malloc(size);
+        if (!g->arg)
+            fatal("out of memory (go argument)");
+        memcpy(g->arg, arg, size);
+    }
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
     runqput(p, g, true);
     wakep();
@@ -943,22 +1098,23 @@ void goready(G *g)
     if (m && m->p)
         runqput(m->p, g, true);
     else
-        globrunqput_batch(g, g, 1); /* a timer run by an M without P */
+        globrunqput(&g, 1); /* a timer run by an M without P */
     wakep();
 }
 
-static void yield_after(G *g, void *arg)
+/* after runs on the same M as the switch, so still holding p. */
+static void yield_after(G *g, void *p)
 {
-    (void)arg;
-    runqput_yield(getm()->p, g);
+    runqput_yield(p, g);
 }
 
 void gosched(void)
 {
     runtime_start();
-    G *g = must_m("gosched")->curg;
+    M *m = must_m("gosched");
+    G *g = m->curg;
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
-    schedule(g, yield_after, NULL);
+    schedule(g, yield_after, m->p);
 }
 
 int gomaxprocs(void)

@@ -48,12 +48,16 @@ enum {
     STACK_CACHE_MAX = 64,        /* free stacks kept per P */
 };
 
-/* A free stack, described at its own top (its memory is ours). */
+/* A free stack, described at its own top (its memory is ours), in a
+   place of its own above the stack proper [stack_lo, stack_hi), where no
+   frame ever lies: goexit gives back the stack it still runs on. */
 struct free_stack {
     struct free_stack *next;
     char *lo;
     bool guarded;
 };
+enum { STACK_TOP_RESERVE = 32 }; /* >= sizeof(struct free_stack), and
+                                    keeps stack_hi 16-byte aligned */
 static const uint64_t STACK_CANARY = 0x6f766572666c6f77; /* "overflow" */
 
 static struct {
@@ -105,7 +109,7 @@ const char *stack_guard(void)
 
 size_t stack_size(void)
 {
-    return stacks.slot - stacks.page;
+    return stacks.slot - stacks.page - STACK_TOP_RESERVE;
 }
 
 /* Print the overflow report with write(): we may be in a signal handler. */
@@ -208,7 +212,7 @@ void stack_alloc(G *g)
     pthread_mutex_unlock(&stacks.lock);
 
     g->stack_lo = slot + stacks.page;
-    g->stack_hi = slot + stacks.slot;
+    g->stack_hi = g->stack_lo + stack_size();
     g->stack_guarded = guarded;
     if (!guarded)
         *(uint64_t *)g->stack_lo = STACK_CANARY;
@@ -240,22 +244,29 @@ void stack_get(P *p, G *g)
     g->stack_guarded = s->guarded;
 }
 
+/* The stack of g, whose goroutine has ended, goes to the top of p's
+   cache. The caller may still be running on it (see goexit in sched.c):
+   so when the cache is full, the older half goes to the shared list,
+   never this one, which stays where only p's M will find it. */
 void stack_put(P *p, G *g)
 {
+    if (!g->stack_guarded)
+        stack_check(g);
+    if (p->nstackcache >= STACK_CACHE_MAX) {
+        pthread_mutex_lock(&stacks.lock);
+        while (p->nstackcache > STACK_CACHE_MAX / 2) {
+            struct free_stack *s = p->stackcache;
+            p->stackcache = s->next;
+            p->nstackcache--;
+            s->next = stacks.free;
+            stacks.free = s;
+        }
+        pthread_mutex_unlock(&stacks.lock);
+    }
     san_stack_free(g->stack_lo, stack_size());
-    struct free_stack *s = (struct free_stack *)g->stack_hi - 1;
+    struct free_stack *s = (struct free_stack *)g->stack_hi;
     *s = (struct free_stack){p->stackcache, g->stack_lo, g->stack_guarded};
     p->stackcache = s;
+    p->nstackcache++;
     g->stack_lo = g->stack_hi = NULL;
-    if (++p->nstackcache < STACK_CACHE_MAX)
-        return;
-    pthread_mutex_lock(&stacks.lock);
-    while (p->nstackcache > STACK_CACHE_MAX / 2) {
-        s = p->stackcache;
-        p->stackcache = s->next;
-        p->nstackcache--;
-        s->next = stacks.free;
-        stacks.free = s;
-    }
-    pthread_mutex_unlock(&stacks.lock);
 }

@@ -10,14 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Go's panic: the message, then exit status 2. */
-_Noreturn static void go_panic(const char *msg)
-{
-    fflush(stdout);
-    fprintf(stderr, "panic: %s\n", msg);
-    exit(2);
-}
-
 void wg_init(waitgroup *wg)
 {
     *wg = (waitgroup){0};
@@ -29,7 +21,7 @@ void wg_add(waitgroup *wg, int delta)
     wg->count += delta;
     if (wg->count < 0) {
         spin_unlock(&wg->lock);
-        go_panic("sync: negative WaitGroup counter");
+        gopanic("sync: negative WaitGroup counter");
     }
     G *ready = NULL;
     if (wg->count == 0) {

@@ -96,27 +96,38 @@ TEST(gomaxprocs_goroutines_run_in_parallel)
     EXPECT_EQ(atomic_load(&checked_in), p);
 }
 
+static volatile long busy_sink; /* a local would be "set but not used" */
 static void busy(void *arg)
 {
     (void)arg;
-    volatile long x = 0;
     for (long i = 0; i < 100000; i++)
-        x += i;
-    (void)x; /* clang: set but not used */
+        busy_sink += i;
     wg_done(&wg);
 }
 
+static atomic_int nran;
+static void count_run(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&nran, 1);
+}
+
+/* main spawns a few goroutines (they stay in its P's ring: none goes to
+   the global queue) and keeps its P without yielding until all have run:
+   only other Ps, by stealing, can run them. */
 TEST(idle_ps_steal_work)
 {
     if (gomaxprocs() == 1)
         SKIP("one P: nobody to steal");
+    enum { N = 100 };
+    for (int i = 0; i < N; i++)
+        go(count_run, 0);
+    int64_t deadline = now_ns() + 20 * 1000000000LL;
+    while (atomic_load(&nran) < N && now_ns() < deadline)
+        ;
     struct sched_stats s;
-    wg_init(&wg);
-    wg_add(&wg, 1000);
-    for (int i = 0; i < 1000; i++)
-        go(busy, 0);
-    wg_wait(&wg);
     sched_stats(&s);
+    EXPECT_EQ(atomic_load(&nran), N);
     EXPECT(s.steals > 0);
     EXPECT(s.ms > 1);
     EXPECT(s.ms <= s.nprocs + 4); /* Ms are bounded */
