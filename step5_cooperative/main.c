@@ -120,6 +120,20 @@ static void nothing(void *arg)
     wg_done(&wg);
 }
 
+enum { MILLION = 1000000 };
+
+/* Nanoseconds per goroutine to start a million and wait for them all. */
+static double spawn_million_ns(void)
+{
+    wg_init(&wg);
+    wg_add(&wg, MILLION);
+    int64_t start = now_ns();
+    for (int i = 0; i < MILLION; i++)
+        go(nothing, 0);
+    wg_wait(&wg);
+    return (double)(now_ns() - start) / MILLION;
+}
+
 static waitgroup gate;
 
 static void wait_at_gate(void *arg)
@@ -159,21 +173,15 @@ static void park_many(long n)
 
 static void demo_million(void)
 {
-    enum { N = 1000000 };
-    wg_init(&wg);
-    wg_add(&wg, N);
-    int64_t start = now_ns();
-    for (int i = 0; i < N; i++)
-        go(nothing, 0);
-    wg_wait(&wg);
-    double ms = ms_since(start);
+    double ns = spawn_million_ns();
     printf("%d goroutines started and finished in %.0f ms (%.0f ns "
-           "each)\n", N, ms, ms * 1e6 / N);
+           "each)\n", MILLION, ns * MILLION / 1e6, ns);
     print_peak_rss("million");
     park_many(flags.parked);
     print_peak_rss("parked");
-    if (flags.parked < N)
-        printf("./step5 million --parked=%d parks a million at once\n", N);
+    if (flags.parked < MILLION)
+        printf("./step5 million --parked=%d parks a million at once\n",
+               MILLION);
 }
 
 /* ---- blocking: step 3's stall, gone ------------------------------------ */
@@ -562,18 +570,6 @@ static double bench_gosched(void)
     return (double)(now_ns() - start) / (2.0 * n);
 }
 
-static double bench_spawn(void)
-{
-    enum { N = 1000000 };
-    wg_init(&wg);
-    wg_add(&wg, N);
-    int64_t start = now_ns();
-    for (int i = 0; i < N; i++)
-        go(nothing, 0);
-    wg_wait(&wg);
-    return (double)(now_ns() - start) / N;
-}
-
 struct producer {
     chan *c;
     long n;
@@ -613,7 +609,7 @@ static void bench(void)
     printf("skynet 1,000,000:          %6.0f ms (%ld)\n", ms_since(start), sum);
     print_peak_rss("skynet");
     printf("go + wg_done, 1,000,000:   %6.1f ns per goroutine\n",
-           bench_spawn());
+           spawn_million_ns());
     printf("ping-pong, unbuffered:     %6.1f ns per round trip\n",
            pingpong_ns(1000000));
     printf("buffered, cap 128:         %6.1f ns per value\n",
