@@ -1,5 +1,5 @@
 /*
- * step5: goroutines with stacks of their own, on an M:N scheduler.
+ * step5_cooperative: goroutines with stacks of their own, on an M:N scheduler.
  *
  * Step 3 ran tasks to completion on a pool of threads: a task that blocked
  * blocked its thread. Step 4 gave every goroutine an OS thread, so it could

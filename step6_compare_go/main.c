@@ -1,5 +1,5 @@
 /*
- * step6: ours against Go, side by side, on this machine.
+ * step6_compare_go: ours against Go, side by side, on this machine.
  *
  * This step adds no runtime. It runs the same programs written twice: in
  * Go (go/) and in C against go.h and chan.h (c/), the C ones linked with
