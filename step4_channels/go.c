@@ -13,20 +13,27 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* Goroutine numbers, as Go prints them in a panic: main's is 1. */
+static atomic_llong goidgen = 1;
+static _Thread_local long long goid = 1;
+
 /* What a new thread needs: the function and its own copy of the arg. */
 struct go_start {
     void (*fn)(void *);
+    long long goid;
     max_align_t arg[]; /* the copy; max_align_t aligns it for any type */
 };
 
 static void *go_thread(void *p)
 {
     struct go_start *start = p;
+    goid = start->goid;
     start->fn(start->arg);
     free(start);
     return NULL;
@@ -38,6 +45,7 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     if (!start)
         die("malloc");
     start->fn = fn;
+    start->goid = atomic_fetch_add(&goidgen, 1) + 1;
     if (size)
         memcpy(start->arg, arg, size);
 
@@ -101,7 +109,7 @@ void time_sleep(int64_t ns)
 void gopanic(const char *msg)
 {
     fflush(stdout);
-    fprintf(stderr, "panic: %s\n", msg);
+    fprintf(stderr, "panic: %s\n\ngoroutine %lld [running]:\n", msg, goid);
     /*
      * _exit, not exit: other goroutines are still running, and Go runs
      * no deferred calls of theirs either. (exit would also start the

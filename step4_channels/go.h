@@ -47,8 +47,9 @@ void time_sleep(int64_t ns); /* Go: time.Sleep (here nanosleep) */
 
 /*
  * Go: runtime.gopanic, for the misuses Go reports in its own words:
- * prints "panic: <msg>" to stderr and ends the process with status 2,
- * as Go does for a panic nobody recovers. For go.c and chan.c.
+ * prints "panic: <msg>" and "goroutine N [running]:" to stderr and ends
+ * the process with status 2, as Go does for a panic nobody recovers (Go
+ * then prints the goroutine's stack). For go.c and chan.c.
  */
 _Noreturn void gopanic(const char *msg);
 

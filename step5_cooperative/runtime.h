@@ -140,12 +140,16 @@ void goready(G *g);
 /* A parking helper: unlockf that releases the spinlock arg. */
 void unlock_after_park(G *g, void *lock);
 
-/* Go's `throw`: a broken invariant in the runtime. Prints and aborts. */
-_Noreturn void fatal(const char *msg);
+/* Go's `throw`: the runtime cannot go on (a broken invariant, no
+   memory). Prints "fatal error: " and the printf-style message to stderr
+   and exits with status 2, as Go does. */
+_Noreturn void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 /* Go: runtime.gopanic, for the misuses Go reports in its own words
-   ("send on closed channel"): prints "panic: <msg>" to stderr and exits
-   with status 2, as an unrecovered Go panic does. */
+   ("send on closed channel"): prints "panic: <msg>" and the goroutine's
+   "goroutine N [running]:" line to stderr and exits with status 2, as an
+   unrecovered Go panic does (Go then prints the goroutine's stack). */
 _Noreturn void gopanic(const char *msg);
 
 /* A pseudo-random number in [0, n) (Go: runtime.fastrandn). */

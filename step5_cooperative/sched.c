@@ -29,6 +29,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -48,9 +49,15 @@ enum {
     G_SLAB_BYTES = 1 << 20,  /* Gs are allocated this many bytes at once */
     GOID_BATCH = 16,         /* goroutine ids a P takes at once (as Go) */
     ARG_MAX_BYTES = 1024,    /* largest go() argument we copy */
-    ARG_AREA = 64,           /* the argument's place on the stack, at the
-                                top: sizeof argbuf, 16-byte aligned */
 };
+
+/* The place at the top of a new stack for go()'s argument, if it waited
+   inside the G (see gstart): as large as that buffer, whose size depends
+   on the architecture's struct context, and 16-byte aligned. */
+#define ARGBUF_SIZE sizeof(((G *)0)->unstarted.argbuf)
+enum { ARG_AREA = (ARGBUF_SIZE + 15) / 16 * 16 };
+static_assert(ARG_AREA >= ARGBUF_SIZE && ARG_AREA % 16 == 0,
+              "ARG_AREA holds unstarted.argbuf and keeps the top aligned");
 
 /* Go: runtime.sched (schedt). lock guards the fields without _Atomic. */
 static struct {
@@ -101,17 +108,27 @@ G *getg(void)
     return m ? m->curg : NULL;
 }
 
-void fatal(const char *msg)
+/* Both end the process at once, as Go does: no atexit handlers, while
+   other Ms may still be running goroutines. */
+void fatal(const char *fmt, ...)
 {
-    fprintf(stderr, "fatal error: %s\n", msg);
-    abort();
+    fflush(stdout);
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fatal error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    _exit(2);
 }
 
 void gopanic(const char *msg)
 {
     fflush(stdout);
-    fprintf(stderr, "panic: %s\n", msg);
-    exit(2);
+    G *g = getg();
+    fprintf(stderr, "panic: %s\n\ngoroutine %lld [running]:\n", msg,
+            g ? (long long)g->id : 0LL);
+    _exit(2);
 }
 
 uint32_t fastrandn(uint32_t n)
@@ -224,22 +241,33 @@ static void goroutine_entry(void);
 /*
  * A G gets its stack when it first runs, not at go(): a million goroutines
  * that wait in run queues then cost a G each (144 bytes), and each one
- * that starts after another ended reuses that one's stack. The top of it:
+ * that starts after another ended reuses that one's stack. One stack slot
+ * (stack.c), as gstart leaves it:
  *
- *   stack_hi  +-------------------------+  (above: stack.c's bookkeeping)
- *             | go()'s argument, if it  |  ARG_AREA bytes
- *             | fit in unstarted.argbuf |
- *             +-------------------------+  <- top for ctx_init
- *             | first frame, frames ... |
+ *   slot end  +-------------------------------+
+ *             | free_stack record, while the  |  STACK_TOP_RESERVE
+ *             | stack is free (stack.c)       |
+ *   stack_hi  +-------------------------------+
+ *             | go()'s argument, if it waited |  ARG_AREA: argbuf's size,
+ *             | in unstarted.argbuf           |  rounded up to 16
+ *   top       +-------------------------------+  16-byte aligned
+ *             | first frame: 0, entry         |  ctx_init (context_*.h)
+ *             +-------------------------------+  <- ctx.sp
+ *             | goroutine_entry, fn, ...      |
+ *             |   grow down                   |
+ *   stack_lo  +-------------------------------+
+ *             | guard page: no access         |  one page
+ *   slot      +-------------------------------+
  *
  * The first frame is always at the same place, whatever the argument's
- * size: goexit counts on it.
+ * size: goexit counts on it. An argument larger than argbuf was
+ * malloc'ed by go_spawn and stays there.
  */
 static void gstart(P *p, G *g)
 {
     stack_get(p, g);
     char *top = g->stack_hi - ARG_AREA;
-    if (g->argsize <= sizeof g->unstarted.argbuf) {
+    if (g->argsize <= ARGBUF_SIZE) {
         memcpy(top, g->unstarted.argbuf, g->argsize);
         g->arg = top;
     }
@@ -935,7 +963,7 @@ static void gfput_after(G *dead, void *arg)
     (void)arg;
     san_fiber_destroy(&dead->san);
     dead->ctx.sp = NULL; /* unstarted again */
-    if (dead->argsize > sizeof dead->unstarted.argbuf)
+    if (dead->argsize > ARGBUF_SIZE)
         free(dead->arg);
     gfput(getm()->p, dead);
 }
@@ -1051,7 +1079,8 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     runtime_start();
     P *p = must_m("go")->p;
     if (size > ARG_MAX_BYTES)
-        fatal("newproc: function arguments too large for new goroutine");
+        fatal("newproc: function arguments too large for new goroutine "
+              "(%zu bytes, at most %d)", size, ARG_MAX_BYTES);
     G *g = gfget(p);
     if (p->goidcache == p->goidcacheend) { /* Go: p.goidcache */
         p->goidcache = atomic_fetch_add_explicit(&sched.goidgen, GOID_BATCH,
@@ -1061,7 +1090,7 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     g->id = p->goidcache++;
     g->fn = fn;
     g->argsize = (uint16_t)size;
-    if (size <= sizeof g->unstarted.argbuf) {
+    if (size <= ARGBUF_SIZE) {
         memcpy(g->unstarted.argbuf, arg, size); /* gstart moves it */
     } else {
         g->arg = malloc(size);

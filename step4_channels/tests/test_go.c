@@ -141,7 +141,8 @@ TEST(waitgroup_negative_counter_panics)
     struct run_result r;
     run_child(go_negative, NULL, 30, &r);
     EXPECT_EQ(r.status, 2);
-    EXPECT_STR_EQ(r.err, "panic: sync: negative WaitGroup counter\n");
+    EXPECT_CONTAINS(r.err, "panic: sync: negative WaitGroup counter\n\n"
+                           "goroutine ");
     run_result_free(&r);
 }
 
