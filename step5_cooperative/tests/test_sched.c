@@ -7,6 +7,7 @@
 #include "helpers.h"
 #include "test.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,38 @@ TEST(every_goroutine_runs_exactly_once)
         once += ran[i] == 1;
     EXPECT_EQ(once, n);
     free(ran);
+}
+
+/* A loop of go() that never yields by itself: its Gs must not pile up
+   in the run queues (each waiting G is 144 bytes; Go would preempt the
+   loop). Counted from inside: how many had been made, but not yet
+   started, when each one started. */
+static atomic_long made, started_goroutines, most_waiting;
+static void note_start(void *arg)
+{
+    (void)arg;
+    long waiting = atomic_load(&made) - atomic_fetch_add(&started_goroutines, 1);
+    long most = atomic_load(&most_waiting);
+    while (waiting > most &&
+           !atomic_compare_exchange_weak(&most_waiting, &most, waiting))
+        ;
+    wg_done(&wg);
+}
+
+TEST(a_loop_of_go_does_not_pile_up_goroutines)
+{
+    long n = goroutines_scaled(200000);
+    wg_init(&wg);
+    wg_add(&wg, (int)n);
+    for (long i = 0; i < n; i++) {
+        atomic_fetch_add(&made, 1);
+        go(note_start, 0);
+    }
+    wg_wait(&wg);
+    long bound = (long)RUNQ_SIZE * gomaxprocs();
+    if (atomic_load(&most_waiting) > bound)
+        test_fail(__FILE__, __LINE__, "%ld goroutines waited at once, "
+                  "want at most %ld", atomic_load(&most_waiting), bound);
 }
 
 /* Every goroutine parks on a gate before any returns. */
@@ -68,7 +101,12 @@ TEST(a_million_goroutines_alive_at_once)
 }
 
 /* Go's TestGoroutineParallelism: GOMAXPROCS goroutines spin until all
-   have checked in, which only works if they run at the same time. */
+   have checked in, which only works if they run at the same time, each
+   on an M of its own (none of them ever gives its M back). While it
+   waits, each gives its CPU to the other threads (sched_yield, the
+   kernel's, not ours): with more Ps than CPUs, the kernel has to
+   time-slice them, and a plain spin made GOMAXPROCS=256 on 2 CPUs take
+   time growing with the square of the Ps. */
 static atomic_int checked_in;
 static atomic_int timed_out;
 static void check_in(void *arg)
@@ -76,11 +114,13 @@ static void check_in(void *arg)
     int want = *(int *)arg;
     atomic_fetch_add(&checked_in, 1);
     int64_t deadline = now_ns() + 20 * 1000000000LL;
-    while (atomic_load(&checked_in) < want)
+    while (atomic_load(&checked_in) < want) {
         if (now_ns() > deadline) {
             atomic_store(&timed_out, 1);
             break;
         }
+        sched_yield();
+    }
     wg_done(&wg);
 }
 

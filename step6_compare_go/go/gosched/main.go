@@ -1,5 +1,7 @@
 // gosched: two goroutines hand the processor to each other n times each
-// with runtime.Gosched. At GOMAXPROCS=1 every call is a switch.
+// with runtime.Gosched. At GOMAXPROCS=1 every call is a switch. Both wait
+// for one start signal, so that at GOMAXPROCS=2 each may run on a P of
+// its own.
 package main
 
 import (
@@ -10,19 +12,22 @@ import (
 	"step6/size"
 )
 
-func yielder(n int, wg *sync.WaitGroup) {
+func yielder(n int, start, done *sync.WaitGroup) {
+	start.Wait()
 	for i := 0; i < n; i++ {
 		runtime.Gosched()
 	}
-	wg.Done()
+	done.Done()
 }
 
 func main() {
 	n := size.Arg(5000000)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go yielder(n, &wg)
-	go yielder(n, &wg)
-	wg.Wait()
+	var start, done sync.WaitGroup
+	start.Add(1)
+	done.Add(2)
+	go yielder(n, &start, &done)
+	go yielder(n, &start, &done)
+	start.Done() // both start at once, wherever they were parked
+	done.Wait()
 	fmt.Printf("2 goroutines yielded %d times each\n", n)
 }
