@@ -203,9 +203,7 @@ struct timer {
 };
 void timer_add(struct timer *t); /* caller may hold no lock */
 int64_t timers_next(void);       /* earliest when, or INT64_MAX */
-/* Run the due timers; any run? from_goroutine: called while switching
-   away from a goroutine, which may hold the timer lock (time_sleep). */
-bool timers_run(int64_t now, bool from_goroutine);
+void timers_run(int64_t now);    /* run the due ones (holding no lock) */
 bool timers_pending(void);       /* any timer not yet run to its end */
 void sched_timer_added(void);    /* sched.c: a new earliest timer */
 

@@ -578,10 +578,8 @@ static G *gcarve_locked(void)
     if (!s || s->used == s->cap) {
         s = mmap(NULL, G_SLAB_BYTES, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (s == MAP_FAILED) {
-            fprintf(stderr, "fatal error: out of memory (goroutines)\n");
-            exit(2);
-        }
+        if (s == MAP_FAILED)
+            fatal("out of memory (goroutines)");
         s->cap = (G_SLAB_BYTES - sizeof *s) / sizeof(G);
         if (sched.gslabtail)
             sched.gslabtail->next = s;
@@ -666,10 +664,8 @@ static void *mstart(void *arg) /* a new M's thread; Go: mstart */
 static void newm(P *p, bool spinning, int id)
 {
     M *m = calloc(1, sizeof *m);
-    if (!m) {
-        fprintf(stderr, "fatal error: out of memory (Ms)\n");
-        exit(2);
-    }
+    if (!m)
+        fatal("out of memory (Ms)");
     m->id = id;
     m->g0 = galloc(false);
     m->nextp = p;
@@ -767,6 +763,12 @@ void sched_timer_added(void)
  * run again: only a running goroutine or a timer readies one. Go also
  * counts Ms in system calls; ours keep their P while in one.
  */
+static int by_goid(const void *a, const void *b)
+{
+    int64_t x = (*(G *const *)a)->id, y = (*(G *const *)b)->id;
+    return (x > y) - (x < y);
+}
+
 static void checkdead(void)
 {
     if (atomic_load(&sched.npidle) != sched.nprocs ||
@@ -774,12 +776,21 @@ static void checkdead(void)
         return;
     fflush(stdout);
     fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n");
+    /* Every waiting G, in the order Go lists them: by goroutine id. */
     pthread_mutex_lock(&sched.gflock);
+    size_t n = 0, cap = 0;
     for (struct gslab *s = sched.gslabs; s; s = s->next)
+        cap += s->used;
+    G **waiting = malloc(cap * sizeof *waiting);
+    for (struct gslab *s = sched.gslabs; s && waiting; s = s->next)
         for (G *g = s->g; g < s->g + s->used; g++)
             if (atomic_load(&g->status) == G_WAITING)
-                fprintf(stderr, "\ngoroutine %lld [%s]:\n",
-                        (long long)g->id, g->waitreason);
+                waiting[n++] = g;
+    if (waiting)
+        qsort(waiting, n, sizeof *waiting, by_goid);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "\ngoroutine %lld [%s]:\n",
+                (long long)waiting[i]->id, waiting[i]->waitreason);
     fflush(stderr);
     _exit(2);
 }
@@ -792,10 +803,10 @@ static bool timers_due(void)
     return next != INT64_MAX && next <= now_ns();
 }
 
-static void run_due_timers(bool from_goroutine)
+static void run_due_timers(void)
 {
     if (timers_due())
-        timers_run(now_ns(), from_goroutine);
+        timers_run(now_ns());
 }
 
 static G *stealwork(P *p)
@@ -864,7 +875,7 @@ static void stopm(M *m)
             return;
         }
         if (due) /* no P free: the readied Gs go to the global queue */
-            timers_run(now_ns(), false);
+            timers_run(now_ns());
     }
 }
 
@@ -881,7 +892,7 @@ static G *findrunnable(M *m)
 {
     for (;;) {
         P *p = m->p;
-        run_due_timers(false);
+        run_due_timers();
         G *g = runqget(p, false);
         if (!g)
             g = globrunqget(p);
@@ -938,7 +949,7 @@ static void m_loop(void)
     for (;;) {
         M *m = getm();
         if (m->nextg) /* schedule may leave due timers to us */
-            run_due_timers(false);
+            run_due_timers();
         G *g = m->nextg ? m->nextg : findrunnable(m);
         m->nextg = NULL;
         gogo(m->g0, g, NULL, NULL);
@@ -1035,7 +1046,7 @@ static void g0_main(void *arg)
 static int env_gomaxprocs(void)
 {
     const char *env = getenv("GOMAXPROCS");
-    if (env)
+    if (env && *env) /* set but empty: unset, as in Go */
         return (int)parse_count(env, "GOMAXPROCS", MAX_PROCS);
     cpu_set_t set;
     int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)

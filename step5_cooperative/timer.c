@@ -90,40 +90,32 @@ bool timers_pending(void)
     return atomic_load(&timers.pending) > 0;
 }
 
-/* One M at a time runs timers, in deadline order: another M's batch of
-   later timers must not fire before ours have (time_after's value is
-   the time it fired). */
-bool timers_run(int64_t now, bool from_goroutine)
+/* Run the due timers. One M at a time, in deadline order: another M's
+   batch of later timers must not fire before ours have (time_after's
+   value is the time it fired). Called only where the caller holds no
+   lock a timer's f might take: on g0, or by an idle M (sched.c). */
+void timers_run(int64_t now)
 {
     enum { BATCH = 32 };
-    bool ran = false;
-    if (from_goroutine ? pthread_mutex_trylock(&timers.runlock) != 0
-                       : pthread_mutex_lock(&timers.runlock) != 0)
-        return false;
+    pthread_mutex_lock(&timers.runlock);
     for (;;) {
         struct timer *due[BATCH];
         int n = 0;
-        if (!from_goroutine)
-            spin_lock(&timers.lock);
-        else if (!spin_trylock(&timers.lock))
-            break; /* maybe held by the very goroutine that parks */
+        spin_lock(&timers.lock);
         while (n < BATCH && timers.n && timers.heap[0]->when <= now)
             due[n++] = pop_locked();
         spin_unlock(&timers.lock);
         if (n == 0)
             break;
         /* t may be gone once t->f has run (it lives on the stack of the
-           goroutine that f readies): read nothing from it after. In
-           deadline order: time_after's value is the time it fired. */
+           goroutine that f readies): read nothing from it after. */
         for (int i = 0; i < n; i++)
             due[i]->f(due[i]->arg);
         /* Only now: a deadlock check must see either the pending timer
            or the goroutine it readied. */
         atomic_fetch_sub(&timers.pending, n);
-        ran = true;
     }
     pthread_mutex_unlock(&timers.runlock);
-    return ran;
 }
 
 static void ready_sleeper(void *g)

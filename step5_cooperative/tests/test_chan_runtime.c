@@ -36,22 +36,28 @@ static void stuck_sender(void *arg)
     chan_send(*(chan **)arg, &(int){1});
 }
 
-static void deadlock_two(void *arg)
+static void deadlock_four(void *arg)
 {
     (void)arg;
     chan *c = make_chan(int, 0), *d = make_chan(int, 0);
-    go(stuck_sender, d);
+    for (int i = 0; i < 3; i++)
+        go(stuck_sender, d);
     select_case one[] = {RECV_CASE(c, NULL)};
     chan_select(one, 1, false);
 }
 
-TEST(deadlock_lists_every_goroutine)
+/* Every goroutine that waits, in the order Go lists them: by id. */
+TEST(deadlock_lists_every_goroutine_in_order)
 {
     struct run_result r;
-    run_child(deadlock_two, NULL, 30, &r);
+    run_child(deadlock_four, NULL, 30, &r);
     EXPECT_EQ(r.status, 2);
-    EXPECT_CONTAINS(r.err, "goroutine 1 [select]:\n");
-    EXPECT_CONTAINS(r.err, "goroutine 2 [chan send]:\n");
+    EXPECT_STR_EQ(r.err, "fatal error: all goroutines are asleep - "
+                         "deadlock!\n"
+                         "\ngoroutine 1 [select]:\n"
+                         "\ngoroutine 2 [chan send]:\n"
+                         "\ngoroutine 3 [chan send]:\n"
+                         "\ngoroutine 4 [chan send]:\n");
     run_result_free(&r);
 }
 

@@ -213,6 +213,18 @@ TEST(bad_gomaxprocs_is_one_line_and_exit_2)
     run_result_free(&r);
 }
 
+/* GOMAXPROCS set but empty means unset, as in Go. */
+TEST(empty_gomaxprocs_is_unset)
+{
+    const char *argv[] = {step_binary(), "hello", NULL};
+    const char *env[] = {"GOMAXPROCS=", NULL};
+    struct run_result r;
+    run_program(argv, env, 60, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.err, "");
+    run_result_free(&r);
+}
+
 TEST(idle_program_uses_no_cpu)
 {
     wg_init(&wg);
