@@ -718,25 +718,26 @@ static void startm(bool spinning)
  * (looking for work: that one will find it).
  *
  * Why no wake-up is lost. The M that queues a G does: (1) store it in a
- * queue, (2) a full fence, (3) load npidle and nmspinning, here. A
- * spinning M that finds nothing does: (1') pidleput and nmspinning--,
- * (2') a full fence, (3') load every queue again (findrunnable). With a
- * full fence on each side, at least one of the two sees the other's
- * store: either we see no spinning M and wake one, or the M that stops
- * spinning sees our G and spins on. (Without the fences, x86 may read
- * nmspinning before its own store to the queue is visible, and Arm may
- * reorder both sides: each misses the other, and the G waits in a queue
- * while every M sleeps.) An M that gives up its P without spinning
- * needs no second look: it checked the global queue under sched.lock,
- * and a local queue belongs to a P that is still running. Go has the
- * same pattern and the same argument: proc.go's "Worker thread parking/
- * unparking" comment.
+ * queue, (2) read nmspinning with a read-modify-write (adding 0), here.
+ * A spinning M that finds nothing does: (1') pidleput, (2') nmspinning--,
+ * also a read-modify-write, (3') look at every queue again
+ * (findrunnable). Read-modify-writes of one variable happen one after
+ * the other, each reading what the one before wrote. If ours came after
+ * the decrement, we read 0, see the idle P it put back and wake an M. If
+ * it came before, the decrement read what we wrote, so everything we did
+ * before it, the G in the queue, is visible to the spinning M's second
+ * look, and it spins on. A plain load of nmspinning would not do: x86
+ * may perform it before our store to the queue is visible to others, Arm
+ * may also reorder the other side, and then each misses the other while
+ * the G waits in a queue with every M asleep. An M that gives up its P
+ * without spinning needs no second look: it checked the global queue
+ * under sched.lock, and a local queue belongs to a P that is running.
+ * Go's proc.go argues the same ("Worker thread parking/unparking").
  */
 static void wakep(void)
 {
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&sched.npidle, memory_order_relaxed) == 0 ||
-        atomic_load_explicit(&sched.nmspinning, memory_order_relaxed))
+    if (atomic_fetch_add(&sched.nmspinning, 0) != 0 ||
+        atomic_load(&sched.npidle) == 0)
         return;
     int zero = 0;
     if (!atomic_compare_exchange_strong(&sched.nmspinning, &zero, 1))
@@ -923,8 +924,7 @@ static G *findrunnable(M *m)
         bool was_spinning = m->spinning;
         if (was_spinning) {
             m->spinning = false;
-            atomic_fetch_sub(&sched.nmspinning, 1);
-            atomic_thread_fence(memory_order_seq_cst); /* see wakep */
+            atomic_fetch_sub(&sched.nmspinning, 1); /* see wakep */
         }
         /* A G queued just before we dropped spinning found nmspinning > 0
            and woke nobody: look once more (Go does too). */
@@ -1106,6 +1106,22 @@ static M *must_m(const char *what)
     return m;
 }
 
+/* yield_to_new's after: on the same M as the switch, so still holding p. */
+static void yield_to_new_after(G *g, void *p)
+{
+    runqput(p, g, true);
+}
+
+/* The running G has just put a new G in runnext: run that one now, and
+   this one right after it (it takes runnext in turn). */
+static void yield_to_new(void)
+{
+    M *m = getm();
+    G *g = m->curg;
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    schedule(g, yield_to_new_after, m->p);
+}
+
 /* Go: runtime.newproc. */
 void go_spawn(void (*fn)(void *), const void *arg, size_t size)
 {
@@ -1138,11 +1154,10 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
        it makes start running meanwhile. Ours is never preempted: a loop
        of a million go() would pile up a million Gs (150 MB at
        GOMAXPROCS=1; at 2, 22 to 121 MB from run to run, whether or not
-       the other P kept up). So a spawner whose P has half a ring waiting
-       yields: it runs again after them (or on another P). */
-    if (atomic_load_explicit(&p->nrunq, memory_order_relaxed) >
-        RUNQ_SIZE / 2)
-        gosched();
+       the other P kept up). So a spawner whose ring is full lets the G
+       it just made run first. */
+    if (atomic_load_explicit(&p->nrunq, memory_order_relaxed) > RUNQ_SIZE)
+        yield_to_new();
 }
 
 void gopark(void (*unlockf)(G *g, void *arg), void *arg, const char *reason)
