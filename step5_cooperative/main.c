@@ -601,7 +601,7 @@ static void bench(void)
 {
     printf("GOMAXPROCS=%d\n", gomaxprocs());
     printf("ctx_switch alone:          %6.1f ns\n", bench_ctx_switch());
-    printf("gosched, 2 goroutines:     %6.1f ns per switch\n",
+    printf("gosched, 2 goroutines:     %6.1f ns per gosched\n",
            bench_gosched());
     /* skynet before spawn: the peak RSS printed is skynet's own. */
     int64_t start = now_ns();

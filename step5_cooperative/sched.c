@@ -22,6 +22,12 @@
  * - No preemption (Go: sysmon + signals since 1.14): a goroutine runs
  *   until it blocks, yields or ends. No hand-off of the P while a
  *   goroutine sits in a blocking system call (Go: entersyscall).
+ * - Because of that, a goroutine that fills its P's ring with go()
+ *   lets the newest run before it goes on (go_spawn); in Go it would be
+ *   preempted sooner or later, and its Gs would run meanwhile.
+ * - gosched with nothing else to run on the P (nor in the global queue,
+ *   nor a timer due) returns at once; Go queues the G globally and
+ *   finds it again.
  * - One timer heap for all Ps (Go: one per P).
  */
 #include "runtime.h"
@@ -1139,7 +1145,9 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
     g->id = p->goidcache++;
     g->fn = fn;
     g->argsize = (uint16_t)size;
-    if (size <= ARGBUF_SIZE) {
+    if (size == 0) {
+        /* nothing to copy (and arg may be NULL) */
+    } else if (size <= ARGBUF_SIZE) {
         memcpy(g->unstarted.argbuf, arg, size); /* gstart moves it */
     } else {
         g->arg = malloc(size);
