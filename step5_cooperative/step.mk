@@ -10,6 +10,7 @@ step5_LIB     := step5_cooperative/sched.c step5_cooperative/stack.c \
 step5_TESTS   := $(wildcard step5_cooperative/tests/*.c) \
                  $(filter-out %threads_only.c,$(wildcard step4_channels/tests/*.c))
 step5_CFLAGS  := -Istep5_cooperative
-step5_TEST_ENVS := GOMAXPROCS=1 GOMAXPROCS=2 GOMAXPROCS=4 GOMAXPROCS=8
+step5_TEST_ENVS := GOMAXPROCS=1 GOMAXPROCS=2 GOMAXPROCS=4 GOMAXPROCS=8 \
+                   GOMAXPROCS=256
 step5_BENCH   := ./step5 --bench
 LDLIBS        += -lm  # fesetround in tests/test_switch.c
