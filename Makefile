@@ -132,6 +132,6 @@ snippets:
 	@sh common/snippets.sh update README.md
 
 clean:
-	rm -rf build $(addprefix step,$(STEPS))
+	rm -rf build $(addprefix step,$(STEPS)) step6_bin
 
 -include $(shell find $(OUT) -name "*.d" 2>/dev/null)

@@ -39,6 +39,7 @@
 #define C_COMPILER "gcc " __VERSION__
 #endif
 #define GO_SOURCES "step6_compare_go/go"
+#define GO_PROGRAMS "step6_bin/go" /* built here, whatever the C compiler */
 #define RUNTIME_DIR "step5_cooperative"
 
 /*
@@ -288,12 +289,42 @@ static void normalize(const char *out, char *buf, size_t size)
                  i ? " | " : "", lines[i]);
 }
 
+/* Make folder path and the folders above it that are missing. */
+static void mkdirs(const char *path)
+{
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", path);
+    for (char *p = copy + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(copy, 0777);
+            *p = '/';
+        }
+    if (mkdir(copy, 0777) != 0 && errno != EEXIST)
+        die(path);
+}
+
+/*
+ * Make folder dir and put its absolute path in buf, 1024 bytes: that
+ * leaves room in a PATH_MAX for the name of a program in it.
+ */
+static void absolute_dir(const char *dir, char buf[static 1024])
+{
+    mkdirs(dir);
+    char *path = realpath(dir, NULL);
+    if (!path || strlen(path) >= 1024)
+        die(dir);
+    strcpy(buf, path);
+    free(path);
+}
+
 /* ---- The Go toolchain ------------------------------------------------- */
 
 static char go_path[PATH_MAX];  /* "" when Go is not installed */
 static char go_version[64];     /* "go1.19.8" */
 static char go_root[PATH_MAX];  /* `go env GOROOT` */
-static char build_dir[1024];     /* STEP6_BUILD, made absolute */
+static char build_dir[1024];    /* STEP6_BUILD, made absolute */
+static char go_bin[1024];       /* GO_PROGRAMS, made absolute */
 
 static bool find_go(void)
 {
@@ -323,15 +354,19 @@ static void go_query(const char *arg1, const char *arg2, char *buf,
 }
 
 /*
- * Build every Go program into the build folder, offline (standard library
- * only), with Go's caches there too, so nothing outside it is written.
+ * Build every Go program into GO_PROGRAMS, offline (standard library
+ * only), with Go's caches in the build folder. A Go program does not
+ * depend on the C compiler, so neither does its place: the README runs
+ * them from there, as it runs the C twins that `make step6` puts in
+ * step6_bin/c/.
  */
 static bool build_go(void)
 {
     static char cache[PATH_MAX], gopath[PATH_MAX], bin[PATH_MAX];
+    absolute_dir(GO_PROGRAMS, go_bin);
     snprintf(cache, sizeof cache, "GOCACHE=%s/go/cache", build_dir);
     snprintf(gopath, sizeof gopath, "GOPATH=%s/go/path", build_dir);
-    snprintf(bin, sizeof bin, "%s/go/bin/", build_dir);
+    snprintf(bin, sizeof bin, "%s/", go_bin);
     const char *env[] = {cache, gopath, "GOPROXY=off", "GOFLAGS=",
                          "GO111MODULE=on", "GOWORK=off", "CGO_ENABLED=0",
                          "GOTOOLCHAIN=local", "GOTELEMETRY=off", NULL};
@@ -360,7 +395,7 @@ static const char *program(const struct workload *w, enum side side,
     if (side == GO && !have_go)
         return NULL;
     if (side == GO)
-        snprintf(path, PATH_MAX, "%s/go/bin/%s", build_dir, w->name);
+        snprintf(path, PATH_MAX, "%s/%s", go_bin, w->name);
     else
         snprintf(path, PATH_MAX, "%s/c/%s%s", build_dir, w->name,
                  suffix[side]);
@@ -611,20 +646,6 @@ static void describe_machine(char *buf, size_t size)
              u.sysname, u.release, u.machine);
 }
 
-static void mkdirs(const char *path)
-{
-    char copy[PATH_MAX];
-    snprintf(copy, sizeof copy, "%s", path);
-    for (char *p = copy + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(copy, 0777);
-            *p = '/';
-        }
-    if (mkdir(copy, 0777) != 0 && errno != EEXIST)
-        die(path);
-}
-
 static FILE *create(const char *dir, const char *name, char *path)
 {
     snprintf(path, PATH_MAX, "%s/%s", dir, name);
@@ -713,8 +734,8 @@ static void say_what_runs(const struct results *res)
            "thread each (steps 2 and 4) and in Go\nmachine: %s\n",
            res->machine);
     if (have_go)
-        printf("go: %s (%s), its programs built in %s/go/bin/\n",
-               go_version, go_path, STEP6_BUILD);
+        printf("go: %s (%s), its programs built in " GO_PROGRAMS "/\n",
+               go_version, go_path);
     else
         printf("go: not found in PATH: install it to compare (Debian and "
                "Ubuntu: apt-get install golang-go; elsewhere: "
@@ -756,11 +777,7 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
     sigaction(SIGALRM, &sa, NULL);
     mkdirs(STEP6_BUILD "/go");
-    char *absolute = realpath(STEP6_BUILD, NULL);
-    if (!absolute || strlen(absolute) >= sizeof build_dir)
-        die(STEP6_BUILD);
-    strcpy(build_dir, absolute);
-    free(absolute);
+    absolute_dir(STEP6_BUILD, build_dir);
 
     static struct results res;
     describe_machine(res.machine, sizeof res.machine);

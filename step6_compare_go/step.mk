@@ -51,5 +51,14 @@ endif
 # Built with ./step6 and its tests; order-only, so not linked into them.
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: | $(step6_TWIN_PROGRAMS)
 
+# `make step6` also copies the twins to a place that does not depend on
+# the compiler, step6_bin/c/, as it copies the program to ./step6; the
+# README runs them there. (./step6 builds the Go programs in step6_bin/go/.)
+.PHONY: step6_bin
+step6: step6_bin
+step6_bin: $(step6_TWIN_PROGRAMS)
+	@mkdir -p step6_bin/c
+	@cp $^ step6_bin/c/
+
 # The chart's log scale needs libm.
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
