@@ -89,40 +89,32 @@ static struct {
 /* Ends a usage error: "step6: what was wrong (usage: ./step6 ...)". */
 #define USAGE_TAIL " (usage: ./%s " USAGE ")"
 
-static void parse_only(char *list)
+/* --only=NAME,...: each name must be a workload's, none empty. */
+static void parse_only(const char *list)
 {
-    for (char *save, *name = strtok_r(list, ",", &save); name;
-         name = strtok_r(NULL, ",", &save)) {
+    for (const char *name = list;; name++) {
+        size_t len = strcspn(name, ",");
+        if (len == 0)
+            usage_error("--only: an empty name in '%s'", list);
         int i = 0;
-        while (i < NWORK && strcmp(workloads[i].name, name) != 0)
+        while (i < NWORK && (strncmp(workloads[i].name, name, len) != 0 ||
+                             workloads[i].name[len] != '\0'))
             i++;
         if (i == NWORK)
-            usage_error("--only: no program '%s' (hello, spawn, gosched, "
+            usage_error("--only: no program '%.*s' (hello, spawn, gosched, "
                         "pingpong, buffered, sieve, skynet, blocked, fanout,"
-                        " preempt, deepstack)", name);
+                        " preempt, deepstack)", (int)len, name);
         opt.only[i] = true;
+        name += len;
+        if (*name == '\0')
+            return;
     }
-}
-
-/*
- * Go's flag shape, --name=value: the value if arg is that flag, NULL if
- * it is another. A bare --name is a usage error that shows the form.
- */
-static char *flag_value(char *arg, const char *name, const char *form)
-{
-    size_t len = strlen(name);
-    if (strncmp(arg, name, len) != 0)
-        return NULL;
-    if (arg[len] == '\0')
-        usage_error("%s needs a value, as %s=%s" USAGE_TAIL, name, name,
-                    form, program_name());
-    return arg[len] == '=' ? arg + len + 1 : NULL;
 }
 
 static void parse_flags(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        char *a = argv[i], *v;
+        const char *a = argv[i], *v;
         if (strcmp(a, "--quick") == 0)
             opt.quick = true;
         else if ((v = flag_value(a, "--runs", "N")))

@@ -15,8 +15,6 @@ TEST(bad_flags_exit_2_with_one_line)
                                "[--only=NAME,...] [--out=DIR])\n";
     const char *cases[][2] = {
         {"--bogus", "step6: unknown argument '--bogus'"},
-        {"--runs", "step6: --runs needs a value, as --runs=N"},
-        {"--only", "step6: --only needs a value, as --only=NAME,..."},
         {"--quick=yes", "step6: unknown argument '--quick=yes'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -41,6 +39,13 @@ TEST(bad_values_exit_2_with_one_line)
                                 " spawn, gosched, pingpong, buffered, sieve,"
                                 " skynet, blocked, fanout, preempt, "
                                 "deepstack)\n"},
+        {"--only=,", "step6: --only: an empty name in ','\n"},
+        {"--only=spawn,", "step6: --only: an empty name in 'spawn,'\n"},
+        {"--runs", "step6: --runs needs a value, as --runs=N\n"},
+        {"--only", "step6: --only needs a value, as --only=NAME,...\n"},
+        {"--only=", "step6: --only needs a value, as --only=NAME,...\n"},
+        {"--out", "step6: --out needs a value, as --out=DIR\n"},
+        {"--out=", "step6: --out needs a value, as --out=DIR\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *argv[] = {step_binary(), cases[i][0], NULL};
