@@ -631,7 +631,10 @@ int main(int argc, char **argv)
             primes = (int)parse_count(v, "--primes", MAX_PRIMES);
         else if ((v = flag_value(a, "--workers", "N")))
             workers = (int)parse_count(v, "--workers", MAX_POOL_WORKERS);
-        else
+        else if (strcmp(a, "--help") == 0) {
+            printf("usage: ./%s %s\n", program_name(), USAGE);
+            return 0;
+        } else
             usage_error("unknown argument '%s'" USAGE_TAIL, a,
                         program_name());
     }

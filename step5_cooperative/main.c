@@ -694,7 +694,10 @@ int main(int argc, char **argv)
             bench_only = true;
         else if (strcmp(a, "--list") == 0)
             list = true;
-        else if (a[0] == '-' && strcmp(a, "--deadlock") != 0)
+        else if (strcmp(a, "--help") == 0) {
+            printf("usage: " USAGE "\n");
+            return 0;
+        } else if (a[0] == '-' && strcmp(a, "--deadlock") != 0)
             usage_error("unknown flag '%s' (usage: " USAGE ")", a);
         else if (nchosen == NDEMOS * 4)
             usage_error("too many demo names (usage: " USAGE ")");

@@ -95,3 +95,14 @@ TEST(gomaxprocs_in_process)
     EXPECT_EQ(gomaxprocs(), cpus);
     EXPECT(cpus >= 1 && cpus <= MAX_WORKERS);
 }
+
+TEST(help_prints_usage)
+{
+    struct run_result r;
+    run_step3((const char *[]){"--help", NULL}, NULL, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out, "usage: ./step3 [--queue=global|steal] "
+                         "[--workers=N] [--tasks=N] [--fib=N]\n");
+    EXPECT_STR_EQ(r.err, "");
+    run_result_free(&r);
+}

@@ -133,3 +133,15 @@ TEST(step4_bad_arguments_exit_2_with_one_line)
         run_result_free(&r);
     }
 }
+
+TEST(step4_help_prints_usage)
+{
+    const char *argv[] = {step_binary(), "--help", NULL};
+    struct run_result r;
+    run_program(argv, NULL, 10, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out,
+                  "usage: ./step4 [--bench] [--primes=N] [--workers=N]\n");
+    EXPECT_STR_EQ(r.err, "");
+    run_result_free(&r);
+}

@@ -1,5 +1,6 @@
-/* ./step5's command line: a bad flag or value is one line naming the
-   program and what was given, and exit status 2, as in steps 3 to 6. */
+/* ./step5's command line: --help prints the usage; a bad flag or value is
+   one line naming the program and what was given, and exit status 2,
+   as in steps 3 to 6. */
 #include "test.h"
 
 #include <stddef.h>
@@ -33,4 +34,16 @@ TEST(step5_bad_arguments_exit_2_with_one_line)
         EXPECT_STR_EQ(r.out, "");
         run_result_free(&r);
     }
+}
+
+TEST(step5_help_prints_usage)
+{
+    const char *argv[] = {step_binary(), "--help", NULL};
+    struct run_result r;
+    run_program(argv, NULL, 10, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out, "usage: ./step5 [NAME...] [--primes=N] "
+                         "[--parked=N] [--deadlock] [--bench] [--list]\n");
+    EXPECT_STR_EQ(r.err, "");
+    run_result_free(&r);
 }
