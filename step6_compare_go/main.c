@@ -281,8 +281,11 @@ static void normalize(const char *out, char *buf, size_t size)
                  i ? " | " : "", lines[i]);
 }
 
-/* Make folder path and the folders above it that are missing. */
-static void mkdirs(const char *path)
+/*
+ * Make folder path and the folders above it that are missing. False, with
+ * errno set, if path is not a folder after that.
+ */
+static bool mkdirs(const char *path)
 {
     char copy[PATH_MAX];
     snprintf(copy, sizeof copy, "%s", path);
@@ -292,8 +295,14 @@ static void mkdirs(const char *path)
             mkdir(copy, 0777);
             *p = '/';
         }
-    if (mkdir(copy, 0777) != 0 && errno != EEXIST)
-        die(path);
+    struct stat st;
+    if ((mkdir(copy, 0777) != 0 && errno != EEXIST) || stat(copy, &st) != 0)
+        return false;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return false;
+    }
+    return true;
 }
 
 /*
@@ -302,7 +311,8 @@ static void mkdirs(const char *path)
  */
 static void absolute_dir(const char *dir, char buf[static 1024])
 {
-    mkdirs(dir);
+    if (!mkdirs(dir))
+        die(dir);
     char *path = realpath(dir, NULL);
     if (!path || strlen(path) >= 1024)
         die(dir);
@@ -671,7 +681,6 @@ static void write_demos(FILE *f, const struct results *res, bool markdown)
 static void write_results(const struct results *res)
 {
     char md_path[PATH_MAX], svg_path[PATH_MAX];
-    mkdirs(opt.out);
     FILE *md = create(opt.out, "comparison.md", md_path);
     fprintf(md, "# Ours against Go\n\nMeasured by `./step6%s` on %s; "
                 "C: %s, Go: %s. Each figure: median [min-max] of %d "
@@ -750,9 +759,15 @@ int main(int argc, char **argv)
     if (access(GO_SOURCES "/go.mod", R_OK) != 0)
         usage_error("run me from the repository's root (no %s/go.mod here)",
                     GO_SOURCES);
+    /* Made now: a folder we cannot write to fails at once, not after a
+       run of minutes. */
+    if (!mkdirs(opt.out) || access(opt.out, W_OK) != 0)
+        usage_error("--out: cannot write results in '%s': %s", opt.out,
+                    strerror(errno));
     struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
     sigaction(SIGALRM, &sa, NULL);
-    mkdirs(STEP6_BUILD "/go");
+    if (!mkdirs(STEP6_BUILD "/go"))
+        die(STEP6_BUILD "/go");
     absolute_dir(STEP6_BUILD, build_dir);
 
     static struct results res;

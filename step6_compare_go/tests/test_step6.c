@@ -46,6 +46,10 @@ TEST(bad_values_exit_2_with_one_line)
         {"--only=", "step6: --only needs a value, as --only=NAME,...\n"},
         {"--out", "step6: --out needs a value, as --out=DIR\n"},
         {"--out=", "step6: --out needs a value, as --out=DIR\n"},
+        {"--out=/dev/null", "step6: --out: cannot write results in "
+                            "'/dev/null': Not a directory\n"},
+        {"--out=/proc/step6", "step6: --out: cannot write results in "
+                              "'/proc/step6': No such file or directory\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *argv[] = {step_binary(), cases[i][0], NULL};
@@ -53,6 +57,7 @@ TEST(bad_values_exit_2_with_one_line)
         run_program(argv, NULL, 10, &r);
         EXPECT_EQ(r.status, 2);
         EXPECT_STR_EQ(r.err, cases[i][1]);
+        EXPECT_STR_EQ(r.out, ""); /* refused before anything ran */
         run_result_free(&r);
     }
 }
