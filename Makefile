@@ -13,8 +13,9 @@
 #
 # Each step folder has a step.mk that names its sources and its tests; the
 # rules below are the same for every step. Objects go to build/<config>/,
-# one folder per architecture, compiler and sanitizer, so switching between
-# them never mixes objects. `make stepN` copies the program to ./stepN.
+# one folder per architecture, compiler, sanitizer and extra flags, so
+# switching between them never mixes objects. `make stepN` copies the
+# program to ./stepN.
 
 HOST_ARCH := $(shell uname -m)
 ARCH ?= $(HOST_ARCH)
@@ -45,7 +46,17 @@ ALL_CFLAGS := -std=c11 -Wall -Wextra -Werror $(OPT) -g -pthread \
               -D_GNU_SOURCE -Icommon -MMD -MP $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
 
+# Extra CFLAGS or LDFLAGS (make test CFLAGS=-O0) get a folder of their
+# own, named by a short hash of them: objects built with other flags are
+# never reused, and going back to earlier flags finds their objects again.
+# (The subst escapes the single quotes in the flags for the shell.)
+EXTRA_FLAGS := $(strip $(CFLAGS) $(LDFLAGS))
+ifneq ($(EXTRA_FLAGS),)
+  FLAGS_HASH := -$(shell printf '%s' '$(subst ','\'',$(EXTRA_FLAGS))' \
+                         | md5sum | cut -c1-8)
+endif
 OUT := build/$(ARCH)-$(notdir $(firstword $(CC)))$(if $(SAN),-$(SAN))
+OUT := $(OUT)$(FLAGS_HASH)
 
 COMMON_OBJS := $(OUT)/common/common.o
 TEST_OBJS := $(OUT)/common/test.o
@@ -121,6 +132,6 @@ snippets:
 	@sh common/snippets.sh update README.md
 
 clean:
-	rm -rf build $(addprefix step,$(STEPS))
+	rm -rf build $(addprefix step,$(STEPS)) step6_bin
 
 -include $(shell find $(OUT) -name "*.d" 2>/dev/null)

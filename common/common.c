@@ -55,6 +55,16 @@ long parse_count(const char *text, const char *what, long max)
     return n;
 }
 
+const char *flag_value(const char *arg, const char *name, const char *form)
+{
+    size_t len = strlen(name);
+    if (strncmp(arg, name, len) != 0 || (arg[len] && arg[len] != '='))
+        return NULL;
+    if (arg[len] == '\0' || arg[len + 1] == '\0')
+        usage_error("%s needs a value, as %s=%s", name, name, form);
+    return arg + len + 1;
+}
+
 /* The value of one "Key:   1234 kB" line of /proc/self/status. */
 static size_t status_kib(const char *key)
 {

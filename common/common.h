@@ -1,9 +1,10 @@
 /*
  * common.h: the plumbing every step needs and none of them is about.
  *
- * A clock, error exits, parsing of counts from the command line, memory
- * readings. Nothing here is part of the story of goroutines; it is kept
- * small so that each step's own files read top to bottom on their own.
+ * A clock, error exits, parsing of counts and flags from the command
+ * line, memory readings. Nothing here is part of the story of goroutines;
+ * it is kept small so that each step's own files read top to bottom on
+ * their own.
  */
 #ifndef COMMON_H
 #define COMMON_H
@@ -39,6 +40,14 @@ _Noreturn void usage_error(const char *fmt, ...)
  * naming the program, what was expected and what was given.
  */
 long parse_count(const char *text, const char *what, long max);
+
+/*
+ * Go's flag shape, --name=value: the value if arg is flag `name`, NULL if
+ * it is another argument. A bare --name, or --name= with nothing after
+ * it, exits 2 with one line that shows the form expected:
+ * "step4: --primes needs a value, as --primes=N".
+ */
+const char *flag_value(const char *arg, const char *name, const char *form);
 
 /* Memory of this process, in bytes, read from /proc/self/status. */
 size_t rss_current_bytes(void); /* resident now (VmRSS) */

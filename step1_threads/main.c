@@ -250,13 +250,18 @@ static void print_limit(const char *name, long value, const char *meaning)
         printf("  %-30s %12ld  %s\n", name, value, meaning);
 }
 
+#define USAGE "./step1 [threads-to-create [threads-alive]]"
+
 int main(int argc, char **argv)
 {
     set_program_name(argv[0]);
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        printf("usage: " USAGE "\n");
+        return 0;
+    }
     if (argc > 3)
-        usage_error("expected at most 2 arguments, got %d "
-                    "(usage: ./step1 [threads-to-create [threads-alive]])",
-                    argc - 1);
+        usage_error("expected at most 2 arguments, got %d (usage: " USAGE
+                    ")", argc - 1);
     long create = argc > 1 ? parse_count(argv[1], "threads-to-create",
                                          10000000)
                            : DEFAULT_CREATE;

@@ -218,12 +218,18 @@ static void spawn_rate(long n)
            n, BATCH, per / 1000, 1e9 / per);
 }
 
+#define USAGE "./step2 [goroutines-to-spawn]"
+
 int main(int argc, char **argv)
 {
     set_program_name(argv[0]);
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        printf("usage: " USAGE "\n");
+        return 0;
+    }
     if (argc > 2)
-        usage_error("expected at most 1 argument, got %d "
-                    "(usage: ./step2 [goroutines-to-spawn])", argc - 1);
+        usage_error("expected at most 1 argument, got %d (usage: " USAGE
+                    ")", argc - 1);
     long spawns = argc > 1 ? parse_count(argv[1], "goroutines-to-spawn",
                                          10000000)
                            : DEFAULT_SPAWNS;

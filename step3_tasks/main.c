@@ -322,22 +322,6 @@ enum {
 /* Ends a usage error: "step3: what was wrong (usage: ./step3 ...)". */
 #define USAGE_TAIL " (usage: ./%s " USAGE ")"
 
-/*
- * Go's flag shape, --name=value: the value if arg is that flag, NULL if
- * it is another. A bare --name is a usage error that shows the form.
- */
-static const char *flag_value(const char *arg, const char *name,
-                              const char *form)
-{
-    size_t len = strlen(name);
-    if (strncmp(arg, name, len) != 0)
-        return NULL;
-    if (arg[len] == '\0')
-        usage_error("%s needs a value, as %s=%s" USAGE_TAIL, name, name,
-                    form, program_name());
-    return arg[len] == '=' ? arg + len + 1 : NULL;
-}
-
 static void parse_args(int argc, char **argv, struct options *o)
 {
     for (int i = 1; i < argc; i++) {

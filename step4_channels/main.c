@@ -617,21 +617,6 @@ static void bench(void)
 /* Ends a usage error: "step4: what was wrong (usage: ./step4 ...)". */
 #define USAGE_TAIL " (usage: ./%s " USAGE ")"
 
-/*
- * Go's flag shape, --name=N: the value if arg is that flag, NULL if it is
- * another. A bare --name is a usage error that shows the form.
- */
-static const char *flag_value(const char *arg, const char *name)
-{
-    size_t len = strlen(name);
-    if (strncmp(arg, name, len) != 0)
-        return NULL;
-    if (arg[len] == '\0')
-        usage_error("%s needs a value, as %s=N" USAGE_TAIL, name, name,
-                    program_name());
-    return arg[len] == '=' ? arg + len + 1 : NULL;
-}
-
 int main(int argc, char **argv)
 {
     set_program_name(argv[0]);
@@ -642,11 +627,14 @@ int main(int argc, char **argv)
         const char *a = argv[i], *v;
         if (strcmp(a, "--bench") == 0)
             bench_instead = true;
-        else if ((v = flag_value(a, "--primes")))
+        else if ((v = flag_value(a, "--primes", "N")))
             primes = (int)parse_count(v, "--primes", MAX_PRIMES);
-        else if ((v = flag_value(a, "--workers")))
+        else if ((v = flag_value(a, "--workers", "N")))
             workers = (int)parse_count(v, "--workers", MAX_POOL_WORKERS);
-        else
+        else if (strcmp(a, "--help") == 0) {
+            printf("usage: ./%s %s\n", program_name(), USAGE);
+            return 0;
+        } else
             usage_error("unknown argument '%s'" USAGE_TAIL, a,
                         program_name());
     }

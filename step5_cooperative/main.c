@@ -677,25 +677,6 @@ static const struct demo *find_demo(const char *name)
                 name);
 }
 
-/* --name=value: value if arg is that flag, else NULL (Go's flag shape). */
-static const char *flag_value(const char *arg, const char *name)
-{
-    size_t len = strlen(name);
-    return strncmp(arg, name, len) == 0 && arg[len] == '=' ? arg + len + 1
-                                                           : NULL;
-}
-
-/* A whole number in [1, max] for flag `name`, or one line and exit 2. */
-static long flag_count(const char *text, const char *name, long max)
-{
-    char *end;
-    long n = strtol(text, &end, 10);
-    if (*text < '0' || *text > '9' || *end || n < 1 || n > max)
-        usage_error("%s must be a whole number from 1 to %ld, got '%s' "
-                    "(usage: " USAGE ")", name, max, text);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     set_program_name(argv[0]);
@@ -705,15 +686,18 @@ int main(int argc, char **argv)
     bool bench_only = false, list = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
-        if ((v = flag_value(a, "--primes")))
-            flags.primes = flag_count(v, "--primes", 100000);
-        else if ((v = flag_value(a, "--parked")))
-            flags.parked = flag_count(v, "--parked", 2000000);
+        if ((v = flag_value(a, "--primes", "N")))
+            flags.primes = parse_count(v, "--primes", 100000);
+        else if ((v = flag_value(a, "--parked", "N")))
+            flags.parked = parse_count(v, "--parked", 2000000);
         else if (strcmp(a, "--bench") == 0)
             bench_only = true;
         else if (strcmp(a, "--list") == 0)
             list = true;
-        else if (a[0] == '-' && strcmp(a, "--deadlock") != 0)
+        else if (strcmp(a, "--help") == 0) {
+            printf("usage: " USAGE "\n");
+            return 0;
+        } else if (a[0] == '-' && strcmp(a, "--deadlock") != 0)
             usage_error("unknown flag '%s' (usage: " USAGE ")", a);
         else if (nchosen == NDEMOS * 4)
             usage_error("too many demo names (usage: " USAGE ")");

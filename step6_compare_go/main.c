@@ -39,6 +39,7 @@
 #define C_COMPILER "gcc " __VERSION__
 #endif
 #define GO_SOURCES "step6_compare_go/go"
+#define GO_PROGRAMS "step6_bin/go" /* built here, whatever the C compiler */
 #define RUNTIME_DIR "step5_cooperative"
 
 /*
@@ -88,40 +89,32 @@ static struct {
 /* Ends a usage error: "step6: what was wrong (usage: ./step6 ...)". */
 #define USAGE_TAIL " (usage: ./%s " USAGE ")"
 
-static void parse_only(char *list)
+/* --only=NAME,...: each name must be a workload's, none empty. */
+static void parse_only(const char *list)
 {
-    for (char *save, *name = strtok_r(list, ",", &save); name;
-         name = strtok_r(NULL, ",", &save)) {
+    for (const char *name = list;; name++) {
+        size_t len = strcspn(name, ",");
+        if (len == 0)
+            usage_error("--only: an empty name in '%s'", list);
         int i = 0;
-        while (i < NWORK && strcmp(workloads[i].name, name) != 0)
+        while (i < NWORK && (strncmp(workloads[i].name, name, len) != 0 ||
+                             workloads[i].name[len] != '\0'))
             i++;
         if (i == NWORK)
-            usage_error("--only: no program '%s' (hello, spawn, gosched, "
+            usage_error("--only: no program '%.*s' (hello, spawn, gosched, "
                         "pingpong, buffered, sieve, skynet, blocked, fanout,"
-                        " preempt, deepstack)", name);
+                        " preempt, deepstack)", (int)len, name);
         opt.only[i] = true;
+        name += len;
+        if (*name == '\0')
+            return;
     }
-}
-
-/*
- * Go's flag shape, --name=value: the value if arg is that flag, NULL if
- * it is another. A bare --name is a usage error that shows the form.
- */
-static char *flag_value(char *arg, const char *name, const char *form)
-{
-    size_t len = strlen(name);
-    if (strncmp(arg, name, len) != 0)
-        return NULL;
-    if (arg[len] == '\0')
-        usage_error("%s needs a value, as %s=%s" USAGE_TAIL, name, name,
-                    form, program_name());
-    return arg[len] == '=' ? arg + len + 1 : NULL;
 }
 
 static void parse_flags(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        char *a = argv[i], *v;
+        const char *a = argv[i], *v;
         if (strcmp(a, "--quick") == 0)
             opt.quick = true;
         else if ((v = flag_value(a, "--runs", "N")))
@@ -288,12 +281,52 @@ static void normalize(const char *out, char *buf, size_t size)
                  i ? " | " : "", lines[i]);
 }
 
+/*
+ * Make folder path and the folders above it that are missing. False, with
+ * errno set, if path is not a folder after that.
+ */
+static bool mkdirs(const char *path)
+{
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", path);
+    for (char *p = copy + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(copy, 0777);
+            *p = '/';
+        }
+    struct stat st;
+    if ((mkdir(copy, 0777) != 0 && errno != EEXIST) || stat(copy, &st) != 0)
+        return false;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Make folder dir and put its absolute path in buf, 1024 bytes: that
+ * leaves room in a PATH_MAX for the name of a program in it.
+ */
+static void absolute_dir(const char *dir, char buf[static 1024])
+{
+    if (!mkdirs(dir))
+        die(dir);
+    char *path = realpath(dir, NULL);
+    if (!path || strlen(path) >= 1024)
+        die(dir);
+    strcpy(buf, path);
+    free(path);
+}
+
 /* ---- The Go toolchain ------------------------------------------------- */
 
 static char go_path[PATH_MAX];  /* "" when Go is not installed */
 static char go_version[64];     /* "go1.19.8" */
 static char go_root[PATH_MAX];  /* `go env GOROOT` */
-static char build_dir[1024];     /* STEP6_BUILD, made absolute */
+static char build_dir[1024];    /* STEP6_BUILD, made absolute */
+static char go_bin[1024];       /* GO_PROGRAMS, made absolute */
 
 static bool find_go(void)
 {
@@ -323,15 +356,19 @@ static void go_query(const char *arg1, const char *arg2, char *buf,
 }
 
 /*
- * Build every Go program into the build folder, offline (standard library
- * only), with Go's caches there too, so nothing outside it is written.
+ * Build every Go program into GO_PROGRAMS, offline (standard library
+ * only), with Go's caches in the build folder. A Go program does not
+ * depend on the C compiler, so neither does its place: the README runs
+ * them from there, as it runs the C twins that `make step6` puts in
+ * step6_bin/c/.
  */
 static bool build_go(void)
 {
     static char cache[PATH_MAX], gopath[PATH_MAX], bin[PATH_MAX];
+    absolute_dir(GO_PROGRAMS, go_bin);
     snprintf(cache, sizeof cache, "GOCACHE=%s/go/cache", build_dir);
     snprintf(gopath, sizeof gopath, "GOPATH=%s/go/path", build_dir);
-    snprintf(bin, sizeof bin, "%s/go/bin/", build_dir);
+    snprintf(bin, sizeof bin, "%s/", go_bin);
     const char *env[] = {cache, gopath, "GOPROXY=off", "GOFLAGS=",
                          "GO111MODULE=on", "GOWORK=off", "CGO_ENABLED=0",
                          "GOTOOLCHAIN=local", "GOTELEMETRY=off", NULL};
@@ -352,7 +389,7 @@ static int errors;
 
 static bool have_go; /* found, and the Go programs built */
 
-/* The program of workload w on one side: NULL if it was not built. */
+/* The program of workload w on one side: NULL for Go's, without Go. */
 static const char *program(const struct workload *w, enum side side,
                            char path[static PATH_MAX])
 {
@@ -360,11 +397,11 @@ static const char *program(const struct workload *w, enum side side,
     if (side == GO && !have_go)
         return NULL;
     if (side == GO)
-        snprintf(path, PATH_MAX, "%s/go/bin/%s", build_dir, w->name);
+        snprintf(path, PATH_MAX, "%s/%s", go_bin, w->name);
     else
         snprintf(path, PATH_MAX, "%s/c/%s%s", build_dir, w->name,
                  suffix[side]);
-    return access(path, X_OK) == 0 ? path : NULL;
+    return path;
 }
 
 static long side_size(const struct workload *w, enum side side)
@@ -481,8 +518,7 @@ static void show(const struct workload *w, enum side side, int procs,
     static struct outcome o;
     char path[PATH_MAX], end[64];
     if (!program(w, side, path)) {
-        snprintf(said, 300, side == GO ? "(Go is not installed)"
-                                       : "(not built)");
+        snprintf(said, 300, "(Go is not installed)");
         return;
     }
     run_side(w, side, procs, &o);
@@ -547,9 +583,7 @@ static int count_lines(struct loc_line lines[static 2 + NPARTS])
     int n = 0;
     memset(lines, 0, sizeof(struct loc_line) * (2 + NPARTS));
     lines[n].what = "ours: " RUNTIME_DIR "/ (tests and demo excluded)";
-    if (!loc_add_tree(&lines[n].count, RUNTIME_DIR, false, is_runtime_source))
-        lines[n].what = "ours: " RUNTIME_DIR "/ is not in this tree yet";
-    n++;
+    loc_add_tree(&lines[n++].count, RUNTIME_DIR, false, is_runtime_source);
     if (!go_root[0])
         return n;
     char dir[PATH_MAX + 16];
@@ -611,20 +645,6 @@ static void describe_machine(char *buf, size_t size)
              u.sysname, u.release, u.machine);
 }
 
-static void mkdirs(const char *path)
-{
-    char copy[PATH_MAX];
-    snprintf(copy, sizeof copy, "%s", path);
-    for (char *p = copy + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(copy, 0777);
-            *p = '/';
-        }
-    if (mkdir(copy, 0777) != 0 && errno != EEXIST)
-        die(path);
-}
-
 static FILE *create(const char *dir, const char *name, char *path)
 {
     snprintf(path, PATH_MAX, "%s/%s", dir, name);
@@ -661,7 +681,6 @@ static void write_demos(FILE *f, const struct results *res, bool markdown)
 static void write_results(const struct results *res)
 {
     char md_path[PATH_MAX], svg_path[PATH_MAX];
-    mkdirs(opt.out);
     FILE *md = create(opt.out, "comparison.md", md_path);
     fprintf(md, "# Ours against Go\n\nMeasured by `./step6%s` on %s; "
                 "C: %s, Go: %s. Each figure: median [min-max] of %d "
@@ -708,29 +727,16 @@ static void speedup(struct results *res)
 
 static void say_what_runs(const struct results *res)
 {
-    char path[PATH_MAX];
     printf("step6: the same programs on our goroutines (step 5), on a "
            "thread each (steps 2 and 4) and in Go\nmachine: %s\n",
            res->machine);
     if (have_go)
-        printf("go: %s (%s), its programs built in %s/go/bin/\n",
-               go_version, go_path, STEP6_BUILD);
+        printf("go: %s (%s), its programs built in " GO_PROGRAMS "/\n",
+               go_version, go_path);
     else
         printf("go: not found in PATH: install it to compare (Debian and "
                "Ubuntu: apt-get install golang-go; elsewhere: "
                "https://go.dev/dl/); running the C side only\n");
-    char missing[256] = "";
-    for (int i = 0; i < NWORK; i++)
-        if (!program(&workloads[i], OURS, path))
-            snprintf(missing + strlen(missing),
-                     sizeof missing - strlen(missing), " %s",
-                     workloads[i].name);
-    if (access(RUNTIME_DIR, F_OK) != 0)
-        printf("ours: not built: the C programs need step 5's runtime, "
-               "and " RUNTIME_DIR "/ is not in this tree yet\n");
-    else if (missing[0])
-        printf("ours: not built:%s (they need what " RUNTIME_DIR
-               "/ does not have yet)\n", missing);
     printf("each figure: median [min-max] of %d run%s, the sides "
            "interleaved%s\n", opt.runs, opt.runs > 1 ? "s" : "",
            opt.quick ? " (--quick: small sizes, no conclusions)" : "");
@@ -753,14 +759,16 @@ int main(int argc, char **argv)
     if (access(GO_SOURCES "/go.mod", R_OK) != 0)
         usage_error("run me from the repository's root (no %s/go.mod here)",
                     GO_SOURCES);
+    /* Made now: a folder we cannot write to fails at once, not after a
+       run of minutes. */
+    if (!mkdirs(opt.out) || access(opt.out, W_OK) != 0)
+        usage_error("--out: cannot write results in '%s': %s", opt.out,
+                    strerror(errno));
     struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
     sigaction(SIGALRM, &sa, NULL);
-    mkdirs(STEP6_BUILD "/go");
-    char *absolute = realpath(STEP6_BUILD, NULL);
-    if (!absolute || strlen(absolute) >= sizeof build_dir)
-        die(STEP6_BUILD);
-    strcpy(build_dir, absolute);
-    free(absolute);
+    if (!mkdirs(STEP6_BUILD "/go"))
+        die(STEP6_BUILD "/go");
+    absolute_dir(STEP6_BUILD, build_dir);
 
     static struct results res;
     describe_machine(res.machine, sizeof res.machine);

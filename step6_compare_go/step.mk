@@ -12,8 +12,7 @@ step6_RUN     := ./step6 --quick
 # The C twins of the Go programs in go/, one source each in c/, built
 # from the same file against more than one runtime: step 5's goroutines
 # (every twin), and a thread per goroutine where that tells the story:
-# step 2's go() for spawn, step 4's channels for ping-pong. A step that
-# is not in the tree yet (no step.mk) builds nothing here; ./step6 says so.
+# step 2's go() for spawn, step 4's channels for ping-pong.
 step6_TWINS         := $(basename $(notdir $(wildcard step6_compare_go/c/*.c)))
 step6_TWIN_PROGRAMS :=
 
@@ -33,23 +32,21 @@ $(patsubst %,$(OUT)/step6/c/%-$(1),$(3)): \
 
 step6_TWIN_PROGRAMS += $(patsubst %,$(OUT)/step6/c/%-$(1),$(3))
 endef
-# Step 5 brings channels in a second part: until its chan.h is there,
-# only the twins that need no channel are built on it.
-step6_NEED_NO_CHAN := $(basename $(notdir \
-    $(shell grep -L '"chan.h"' step6_compare_go/c/*.c)))
-ifneq ($(step5_LIB),)
-$(eval $(call step6_twin_rules,goroutines,5,$(if \
-    $(wildcard step5_cooperative/chan.h),$(step6_TWINS),$(step6_NEED_NO_CHAN))))
-endif
-ifneq ($(step2_LIB),)
+$(eval $(call step6_twin_rules,goroutines,5,$(step6_TWINS)))
 $(eval $(call step6_twin_rules,threads,2,spawn))
-endif
-ifneq ($(step4_LIB),)
 $(eval $(call step6_twin_rules,threads,4,pingpong))
-endif
 
 # Built with ./step6 and its tests; order-only, so not linked into them.
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: | $(step6_TWIN_PROGRAMS)
+
+# `make step6` also copies the twins to a place that does not depend on
+# the compiler, step6_bin/c/, as it copies the program to ./step6; the
+# README runs them there. (./step6 builds the Go programs in step6_bin/go/.)
+.PHONY: step6_bin
+step6: step6_bin
+step6_bin: $(step6_TWIN_PROGRAMS)
+	@mkdir -p step6_bin/c
+	@cp $^ step6_bin/c/
 
 # The chart's log scale needs libm.
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm

@@ -1,4 +1,4 @@
-/* Tests of ./step1: its greeting, its measurements, its argument errors. */
+/* Tests of ./step1: its greeting, its measurements, its arguments. */
 #include "test.h"
 
 #include <stddef.h>
@@ -70,5 +70,17 @@ TEST(too_many_arguments_is_a_usage_error)
     EXPECT_STR_EQ(r.err, "step1: expected at most 2 arguments, got 3 "
                          "(usage: ./step1 [threads-to-create "
                          "[threads-alive]])\n");
+    run_result_free(&r);
+}
+
+TEST(help_prints_usage)
+{
+    const char *argv[] = {step_binary(), "--help", NULL};
+    struct run_result r;
+    run_program(argv, NULL, 10, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out,
+                  "usage: ./step1 [threads-to-create [threads-alive]]\n");
+    EXPECT_STR_EQ(r.err, "");
     run_result_free(&r);
 }

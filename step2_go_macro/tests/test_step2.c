@@ -1,4 +1,4 @@
-/* ./step2 itself: the seed example's output, and its argument errors. */
+/* ./step2 itself: the seed example's output, and its arguments. */
 #include "test.h"
 
 #include <stddef.h>
@@ -31,4 +31,15 @@ TEST(bad_count_exits_2_with_one_line)
         EXPECT_STR_EQ(r.out, "");
         run_result_free(&r);
     }
+}
+
+TEST(help_prints_usage)
+{
+    const char *argv[] = {step_binary(), "--help", NULL};
+    struct run_result r;
+    run_program(argv, NULL, 10, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out, "usage: ./step2 [goroutines-to-spawn]\n");
+    EXPECT_STR_EQ(r.err, "");
+    run_result_free(&r);
 }

@@ -42,7 +42,7 @@ TEST(a_bad_gomaxprocs_is_refused_in_one_line)
     }
 }
 
-/* How step3's own usage errors end (parse_count's give the range). */
+/* How step3's own usage errors end (common/'s show the range or form). */
 #define USAGE_TAIL                                                        \
     " (usage: ./step3 [--queue=global|steal] [--workers=N] [--tasks=N]"   \
     " [--fib=N])\n"
@@ -62,11 +62,11 @@ TEST(bad_arguments_are_refused_in_one_line)
                    "step3: --queue must be global or steal, got 'fast'"
                    USAGE_TAIL);
     expect_refused("--workers", NULL,
-                   "step3: --workers needs a value, as --workers=N"
-                   USAGE_TAIL);
+                   "step3: --workers needs a value, as --workers=N\n");
     expect_refused("--queue", NULL,
-                   "step3: --queue needs a value, as --queue=global|steal"
-                   USAGE_TAIL);
+                   "step3: --queue needs a value, as --queue=global|steal\n");
+    expect_refused("--fib=", NULL,
+                   "step3: --fib needs a value, as --fib=N\n");
     expect_refused("--spin", NULL,
                    "step3: unknown argument '--spin'" USAGE_TAIL);
 }
@@ -94,4 +94,15 @@ TEST(gomaxprocs_in_process)
     unsetenv("GOMAXPROCS");
     EXPECT_EQ(gomaxprocs(), cpus);
     EXPECT(cpus >= 1 && cpus <= MAX_WORKERS);
+}
+
+TEST(help_prints_usage)
+{
+    struct run_result r;
+    run_step3((const char *[]){"--help", NULL}, NULL, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out, "usage: ./step3 [--queue=global|steal] "
+                         "[--workers=N] [--tasks=N] [--fib=N]\n");
+    EXPECT_STR_EQ(r.err, "");
+    run_result_free(&r);
 }

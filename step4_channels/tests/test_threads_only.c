@@ -98,7 +98,7 @@ TEST(step4_no_stall_when_the_pool_is_big_enough)
     run_result_free(&r);
 }
 
-/* How step4's own usage errors end (parse_count's give the range). */
+/* How step4's own usage errors end (common/'s show the range or form). */
 #define USAGE_TAIL " (usage: ./step4 [--bench] [--primes=N] [--workers=N])\n"
 
 TEST(step4_bad_arguments_exit_2_with_one_line)
@@ -114,10 +114,10 @@ TEST(step4_bad_arguments_exit_2_with_one_line)
          "'5001'\n"},
         {{"--workers=x"},
          "step4: --workers must be a whole number from 1 to 64, got 'x'\n"},
-        {{"--primes"}, "step4: --primes needs a value, as --primes=N"
-                       USAGE_TAIL},
-        {{"--workers", "3"}, "step4: --workers needs a value, as --workers=N"
-                             USAGE_TAIL},
+        {{"--primes"}, "step4: --primes needs a value, as --primes=N\n"},
+        {{"--primes="}, "step4: --primes needs a value, as --primes=N\n"},
+        {{"--workers", "3"},
+         "step4: --workers needs a value, as --workers=N\n"},
         {{"--what"}, "step4: unknown argument '--what'" USAGE_TAIL},
         {{"--bench", "--what"}, "step4: unknown argument '--what'"
                                 USAGE_TAIL},
@@ -132,4 +132,16 @@ TEST(step4_bad_arguments_exit_2_with_one_line)
         EXPECT_STR_EQ(r.out, "");
         run_result_free(&r);
     }
+}
+
+TEST(step4_help_prints_usage)
+{
+    const char *argv[] = {step_binary(), "--help", NULL};
+    struct run_result r;
+    run_program(argv, NULL, 10, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out,
+                  "usage: ./step4 [--bench] [--primes=N] [--workers=N]\n");
+    EXPECT_STR_EQ(r.err, "");
+    run_result_free(&r);
 }
