@@ -19,6 +19,9 @@
  * them: an overflow there is caught late, after the damage, instead of at
  * the faulting instruction. The program says which it uses (stack_guard).
  *
+ * Every overflow found ends the program as Go's does: "fatal error: stack
+ * overflow", exit status 2 (report_overflow).
+ *
  * Stacks are never unmapped: when a goroutine ends, its stack goes to its
  * P's cache of free stacks (a shared list beyond STACK_CACHE_MAX), for the
  * next goroutine that starts (Go: stackcache, stackfree).
@@ -112,22 +115,57 @@ size_t stack_size(void)
     return stacks.slot - stacks.page - STACK_TOP_RESERVE;
 }
 
-/* Print the overflow report with write(): we may be in a signal handler. */
-_Noreturn static void report_overflow(G *g)
+/* Append s, or n in decimal, at p: no snprintf, which is not safe in a
+   signal handler. */
+static char *put_str(char *p, const char *s)
 {
-    char buf[128];
-    int n = snprintf(buf, sizeof buf,
-                     "goroutine %lld: stack overflow (stack is %zu bytes)\n",
-                     (long long)g->id, (size_t)(g->stack_hi - g->stack_lo));
-    if (write(STDERR_FILENO, buf, (size_t)n) < 0)
-        abort();
-    abort();
+    while (*s)
+        *p++ = *s++;
+    return p;
+}
+
+static char *put_dec(char *p, unsigned long long n)
+{
+    char digits[20];
+    int i = 0;
+    do
+        digits[i++] = (char)('0' + n % 10);
+    while (n /= 10);
+    while (i > 0)
+        *p++ = digits[--i];
+    return p;
+}
+
+/*
+ * g's stack overflowed: say so in Go's words, then which goroutine and
+ * how large its stack is, and end the program with Go's exit status for
+ * a fatal error. late: how it was found when not by a guard page, or
+ * NULL. May run in the SIGSEGV handler, on the signal stack: write()
+ * and _exit() only.
+ */
+_Noreturn static void report_overflow(const G *g, const char *late)
+{
+    char buf[256], *p = buf;
+    p = put_str(p, "fatal error: stack overflow\ngoroutine ");
+    p = put_dec(p, (unsigned long long)g->id);
+    p = put_str(p, ": stack is ");
+    p = put_dec(p, (unsigned long long)(g->stack_hi - g->stack_lo));
+    p = put_str(p, " bytes\n");
+    if (late) {
+        p = put_str(p, "found late: ");
+        p = put_str(p, late);
+        p = put_str(p, "\n");
+    }
+    ssize_t unused = write(STDERR_FILENO, buf, (size_t)(p - buf));
+    (void)unused; /* we exit either way */
+    _exit(2);
 }
 
 void stack_check(G *g)
 {
     if (g->stack_lo && *(uint64_t *)g->stack_lo != STACK_CANARY)
-        report_overflow(g);
+        report_overflow(g, "the canary word at the stack's bottom was "
+                           "overwritten");
 }
 
 /*
@@ -145,7 +183,7 @@ static void on_sigsegv(int sig, siginfo_t *info, void *ucontext)
     char *addr = info->si_addr;
     if (g && g->stack_lo && g->stack_guarded && addr < g->stack_lo &&
         addr >= g->stack_lo - stacks.page)
-        report_overflow(g);
+        report_overflow(g, NULL);
     sigaction(SIGSEGV, &stacks.old_segv, NULL);
 }
 
