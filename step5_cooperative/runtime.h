@@ -59,7 +59,7 @@ struct g {
     atomic_int selectdone; /* 1: a case of its select fired (Go: same) */
     uint16_t argsize;    /* bytes of go()'s argument */
     bool stack_guarded;  /* a guard page lies below stack_lo; if not,
-                            a canary word at stack_lo is checked */
+                            a canary page there is checked */
     struct san_fiber san; /* empty (one byte) without sanitizers */
 };
 

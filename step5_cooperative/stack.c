@@ -15,9 +15,24 @@
  * each, and the guard page below each stack is made with
  * madvise(MADV_GUARD_INSTALL) (Linux 6.13+), which adds no mapping. On an
  * older kernel we guard the first MPROTECT_GUARDS_MAX stacks with mprotect
- * and give the others a canary word, checked at every switch away from
- * them: an overflow there is caught late, after the damage, instead of at
- * the faulting instruction. The program says which it uses (stack_guard).
+ * and put a canary page below the others (see "The canary page"). The
+ * program says which it uses (stack_guard). GOROUTINE_STACK_GUARD=mprotect
+ * does as an older kernel would; =canary puts a canary below every stack:
+ * for tests, and to see for yourself.
+ *
+ * The canary page. Without a guard page, the 4 KiB below the stack hold
+ * a pattern, checked, with the stack pointer, at every switch away from
+ * the goroutine and at its end (stack_check); at a fault, the SIGSEGV
+ * handler checks the stack pointer too. That catches, late (after the
+ * damage, which may have crashed the program first):
+ *  - an overflow still under way at a switch or at a fault (the stack
+ *    pointer is below the stack), however large its frames;
+ *  - any write that changed the canary page: every overflow that wrote
+ *    something and reached no further than the page, and a deeper one
+ *    that wrote at least once every 4 KiB on its way down (a call writes
+ *    its return address).
+ * It misses a frame larger than 4 KiB that steps over the page, writes
+ * below it, and returns before the goroutine's next switch.
  *
  * Every overflow found ends the program as Go's does: "fatal error: stack
  * overflow", exit status 2 (report_overflow).
@@ -47,6 +62,7 @@ enum {
     DEFAULT_STACK_KIB = 64,
     SLAB_STACKS = 256,           /* stacks per mapping */
     MPROTECT_GUARDS_MAX = 16384, /* 2 mappings each: half of the limit */
+    CANARY_BYTES = 4096,         /* the canary page, below the stack */
     SIGNAL_STACK_BYTES = 64 * 1024,
     STACK_CACHE_MAX = 64,        /* free stacks kept per P */
 };
@@ -68,12 +84,14 @@ static struct {
     size_t page;
     size_t slot;          /* bytes per stack, its guard page included */
     bool madv_guard;      /* MADV_GUARD_INSTALL works here */
+    size_t guards_max;    /* mprotect guards we may make */
     char *slab;           /* the slab stacks are being carved from */
     size_t used;          /* its stacks handed out */
     size_t guards;        /* mprotect guards made */
     struct free_stack *_Atomic free; /* shared free stacks (atomic:
                                         stack_get peeks unlocked) */
     struct sigaction old_segv;
+    char guard_words[128]; /* what stack_guard says */
 } stacks = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 _Noreturn static void out_of_memory(const char *what)
@@ -105,9 +123,7 @@ static bool madv_guard_works(size_t page)
 
 const char *stack_guard(void)
 {
-    return stacks.madv_guard ? "guard pages (MADV_GUARD_INSTALL)"
-                             : "mprotect guards for the first stacks, "
-                               "canaries for the rest";
+    return stacks.guard_words;
 }
 
 size_t stack_size(void)
@@ -161,29 +177,61 @@ _Noreturn static void report_overflow(const G *g, const char *late)
     _exit(2);
 }
 
+/* The canary page of an unguarded stack whose lowest byte is lo. */
+static uint64_t *canary_page(char *lo)
+{
+    return (uint64_t *)(lo - CANARY_BYTES);
+}
+
+static uint64_t canary_pattern[CANARY_BYTES / sizeof(uint64_t)];
+
+static bool canary_intact(char *lo)
+{
+    return memcmp(canary_page(lo), canary_pattern, CANARY_BYTES) == 0;
+}
+
+/* Called on g's own stack: by gogo as g leaves it, by stack_put as g
+   ends. Our frame's address is then as low as g's stack goes now. */
 void stack_check(G *g)
 {
-    if (g->stack_lo && *(uint64_t *)g->stack_lo != STACK_CANARY)
-        report_overflow(g, "the canary word at the stack's bottom was "
-                           "overwritten");
+    if (!g->stack_lo) /* ended: stack_put checked it and gave it back */
+        return;
+    if ((uintptr_t)__builtin_frame_address(0) < (uintptr_t)g->stack_lo)
+        report_overflow(g, "the stack pointer was below the stack "
+                           "at a switch");
+    if (!canary_intact(g->stack_lo))
+        report_overflow(g, "the canary below the stack was overwritten");
+}
+
+/* Is a fault at addr an overflow of g's stack? */
+static bool in_guard(const G *g, uintptr_t addr)
+{
+    uintptr_t lo = (uintptr_t)g->stack_lo;
+    return addr >= lo - stacks.page && addr < lo;
 }
 
 /*
  * SIGSEGV, on the thread's alternate signal stack (the goroutine's own
  * stack is the one that just overflowed). A fault in the guard page of
- * the running goroutine's stack is an overflow; anything else is none of
- * our business: put back the handler that was there before and return,
- * so that the instruction faults again and is handled as if we were not
- * here (the default kills the process; a sanitizer prints its report).
+ * the running goroutine's stack is an overflow, and so is any fault while
+ * its stack pointer is below its stack (one that stepped over the guard
+ * or the canary, and went on until it hit memory that faults). Anything
+ * else is none of our business: put back the handler that was there
+ * before and return, so that the instruction faults again and is handled
+ * as if we were not here (the default kills the process; a sanitizer
+ * prints its report).
  */
 static void on_sigsegv(int sig, siginfo_t *info, void *ucontext)
 {
-    (void)sig, (void)ucontext;
+    (void)sig;
     G *g = getg();
-    char *addr = info->si_addr;
-    if (g && g->stack_lo && g->stack_guarded && addr < g->stack_lo &&
-        addr >= g->stack_lo - stacks.page)
-        report_overflow(g, NULL);
+    if (g && g->stack_lo) {
+        if (g->stack_guarded && in_guard(g, (uintptr_t)info->si_addr))
+            report_overflow(g, NULL);
+        if (ctx_signal_sp(ucontext) < (uintptr_t)g->stack_lo)
+            report_overflow(g, "the stack pointer was below the stack "
+                               "at a fault");
+    }
     sigaction(SIGSEGV, &stacks.old_segv, NULL);
 }
 
@@ -204,6 +252,32 @@ void signal_stack_init(void)
         die("sigaltstack");
 }
 
+/* Which guards: the best this kernel has, unless GOROUTINE_STACK_GUARD
+   asks for what an older one has (mprotect) or for none (canary). */
+static void choose_guard(void)
+{
+    const char *env = getenv("GOROUTINE_STACK_GUARD");
+    if (env && !*env)
+        env = NULL;
+    bool mprotect_only = env && strcmp(env, "mprotect") == 0;
+    bool canary_only = env && strcmp(env, "canary") == 0;
+    if (env && !mprotect_only && !canary_only)
+        usage_error("GOROUTINE_STACK_GUARD must be mprotect or canary, "
+                    "got '%s'", env);
+    stacks.madv_guard = !env && madv_guard_works(stacks.page);
+    stacks.guards_max = canary_only ? 0 : MPROTECT_GUARDS_MAX;
+    if (stacks.madv_guard)
+        snprintf(stacks.guard_words, sizeof stacks.guard_words,
+                 "guard pages (MADV_GUARD_INSTALL)");
+    else if (stacks.guards_max)
+        snprintf(stacks.guard_words, sizeof stacks.guard_words,
+                 "mprotect guard pages for the first %zu stacks, "
+                 "canary pages for the rest", stacks.guards_max);
+    else
+        snprintf(stacks.guard_words, sizeof stacks.guard_words,
+                 "canary pages, no guard pages");
+}
+
 void stack_init(void)
 {
     stacks.page = (size_t)sysconf(_SC_PAGESIZE);
@@ -215,7 +289,9 @@ void stack_init(void)
     if (bytes < 2 * stacks.page) /* one page for the first frame at least */
         bytes = 2 * stacks.page;
     stacks.slot = bytes + stacks.page;
-    stacks.madv_guard = madv_guard_works(stacks.page);
+    choose_guard();
+    for (size_t i = 0; i < CANARY_BYTES / sizeof(uint64_t); i++)
+        canary_pattern[i] = STACK_CANARY;
 
     struct sigaction sa = {.sa_sigaction = on_sigsegv,
                            .sa_flags = SA_SIGINFO | SA_ONSTACK};
@@ -244,7 +320,7 @@ void stack_alloc(G *g)
     if (stacks.madv_guard)
         guarded = madvise(slot, stacks.page, MADV_GUARD_INSTALL) == 0;
     else
-        guarded = stacks.guards < MPROTECT_GUARDS_MAX &&
+        guarded = stacks.guards < stacks.guards_max &&
                   mprotect(slot, stacks.page, PROT_NONE) == 0 &&
                   ++stacks.guards;
     pthread_mutex_unlock(&stacks.lock);
@@ -252,8 +328,8 @@ void stack_alloc(G *g)
     g->stack_lo = slot + stacks.page;
     g->stack_hi = g->stack_lo + stack_size();
     g->stack_guarded = guarded;
-    if (!guarded)
-        *(uint64_t *)g->stack_lo = STACK_CANARY;
+    if (!guarded) /* where the guard would be; once, for good */
+        memcpy(canary_page(g->stack_lo), canary_pattern, CANARY_BYTES);
 }
 
 void stack_get(P *p, G *g)
