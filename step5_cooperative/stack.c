@@ -20,6 +20,20 @@
  * does as an older kernel would; =canary puts a canary below every stack:
  * for tests, and to see for yourself.
  *
+ * Guard pages need the compiler's help. The CPU faults only where memory
+ * is touched. A function whose frame is larger than the guard page and
+ * which writes only part of it (a local buffer, filled in part: common
+ * C) can step over the guard and write into the stack below, another
+ * goroutine's: nothing faults, that goroutine's locals change, and the
+ * program goes on. -fstack-clash-protection makes the compiler touch
+ * every page of a large frame as it makes room for it ("probes"), so
+ * that the first page touched below the stack is the guard. Step 5 and
+ * every program linked with it are built so (step.mk); Debian's gcc does
+ * not do it by default. If you write code that runs on goroutine stacks
+ * (ours or any other C library's), build it so too. Go needs none of
+ * this: each function compares the stack pointer with the stack's bound
+ * before it touches its frame.
+ *
  * The canary page. Without a guard page, the 4 KiB below the stack hold
  * a pattern, checked, with the stack pointer, at every switch away from
  * the goroutine and at its end (stack_check); at a fault, the SIGSEGV
@@ -30,9 +44,11 @@
  *  - any write that changed the canary page: every overflow that wrote
  *    something and reached no further than the page, and a deeper one
  *    that wrote at least once every 4 KiB on its way down (a call writes
- *    its return address).
+ *    its return address; the probes write zeros on AArch64 and with
+ *    clang, but gcc's `or $0` on x86-64 leaves memory as it was).
  * It misses a frame larger than 4 KiB that steps over the page, writes
- * below it, and returns before the goroutine's next switch.
+ * below it, and returns before the goroutine's next switch: only a guard
+ * page catches that.
  *
  * Every overflow found ends the program as Go's does: "fatal error: stack
  * overflow", exit status 2 (report_overflow).

@@ -1,7 +1,9 @@
 /*
  * Stacks: an overflow ends the program as Go's does ("fatal error: stack
- * overflow", exit status 2). Where there is no guard page, the canary
- * catches what it claims (stack.c). Any other crash stays a crash.
+ * overflow", exit status 2), whatever the size of the frames that
+ * overflow, with guard pages of either kind. Where there is no guard
+ * page, the canary catches what it claims (stack.c). Any other crash
+ * stays a crash.
  *
  * Each overflow runs in a child process (run_child), as goroutine 1 of a
  * runtime of its own, started there; GOROUTINE_STACK_GUARD, set in the
@@ -99,6 +101,8 @@ static void (*at_bottom)(void); /* called by the deepest frame, if set */
         return frame[1];                                                  \
     }
 DESCEND(1000)
+DESCEND(5000)
+DESCEND(8000)
 DESCEND(16000)
 
 /* What one child does: which guard, which frames, how deep, and what
@@ -174,6 +178,55 @@ static void overflow_beside_neighbour(void *arg)
     wg_wait(&neighbour_ready);
     go(overflower, p);
     wg_wait(&wg);
+}
+
+/* ---- Frames larger than a guard page --------------------------------- */
+
+static const struct big_frames {
+    int pad;
+    long (*descend)(uintptr_t until);
+} big_frames[] = {
+    {5000, descend_5000}, {8000, descend_8000}, {16000, descend_16000}};
+
+enum { SHIFT_STEP = 512 };
+
+/*
+ * Every size of frame, with the guard page `guard` gives, each shifted
+ * by 0, 512, 1024, ... bytes up to a frame's size: one of those shifts
+ * puts the guard page between the writes of a frame (a gap of at least
+ * pad - 4 KiB, over 800 bytes), so that it is not touched unless the
+ * compiler probes it (-fstack-clash-protection).
+ */
+static void expect_big_frames_caught(const char *guard)
+{
+    for (size_t i = 0; i < sizeof big_frames / sizeof *big_frames; i++) {
+        const struct big_frames *b = &big_frames[i];
+        size_t frame = WRITTEN + (size_t)b->pad;
+        for (size_t shift = 0; shift < frame; shift += SHIFT_STEP) {
+            struct plan p = {.guard = guard, .descend = b->descend,
+                             .below = 2 * frame, .shift = shift};
+            struct run_result r;
+            run_child(overflow_beside_neighbour, &p, 60, &r);
+            char what[128];
+            snprintf(what, sizeof what,
+                     "frames of %zu bytes, %d written, shifted %zu", frame,
+                     WRITTEN, shift);
+            expect_overflow(&r, what);
+            run_result_free(&r);
+        }
+    }
+}
+
+TEST(big_frames_cannot_jump_the_guard_page)
+{
+    expect_big_frames_caught(NULL);
+}
+
+/* What an older kernel has, and qemu-user (where the test above gets it
+   too): MADV_GUARD_INSTALL does not work there. */
+TEST(big_frames_cannot_jump_an_mprotect_guard_page)
+{
+    expect_big_frames_caught("mprotect");
 }
 
 /* ---- Without a guard page: the canary -------------------------------- */
