@@ -188,6 +188,7 @@ void stack_get(P *p, G *g);       /* give g a stack, a reused one if any */
 void stack_put(P *p, G *g);       /* g has ended: keep its stack for reuse */
 size_t stack_size(void);          /* usable bytes per goroutine stack */
 void stack_check(G *g);           /* an unguarded stack's canary intact? */
+void stack_adopt_thread(G *g);    /* g runs on this thread's own stack */
 const char *stack_guard(void);    /* how overflows are caught, in words */
 void signal_stack_init(void);     /* this thread's SIGSEGV stack */
 

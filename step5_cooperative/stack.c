@@ -79,6 +79,7 @@ enum {
     SLAB_STACKS = 256,           /* stacks per mapping */
     MPROTECT_GUARDS_MAX = 16384, /* 2 mappings each: half of the limit */
     CANARY_BYTES = 4096,         /* the canary page, below the stack */
+    MAIN_STACK_GAP_PAGES = 256,  /* the kernel's stack_guard_gap */
     SIGNAL_STACK_BYTES = 64 * 1024,
     STACK_CACHE_MAX = 64,        /* free stacks kept per P */
 };
@@ -109,6 +110,14 @@ static struct {
     struct sigaction old_segv;
     char guard_words[128]; /* what stack_guard says */
 } stacks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The stack this thread was born with, when a G runs on it (goroutine 1
+   on the main thread, an M's g0 on its own): a fault within gap bytes of
+   its lowest address is its overflow (see stack_adopt_thread). */
+static _Thread_local struct {
+    const G *g;
+    size_t gap;
+} thread_stack;
 
 _Noreturn static void out_of_memory(const char *what)
 {
@@ -223,6 +232,8 @@ void stack_check(G *g)
 static bool in_guard(const G *g, uintptr_t addr)
 {
     uintptr_t lo = (uintptr_t)g->stack_lo;
+    if (g == thread_stack.g)
+        return addr >= lo - thread_stack.gap && addr < lo + thread_stack.gap;
     return addr >= lo - stacks.page && addr < lo;
 }
 
@@ -249,6 +260,39 @@ static void on_sigsegv(int sig, siginfo_t *info, void *ucontext)
                                "at a fault");
     }
     sigaction(SIGSEGV, &stacks.old_segv, NULL);
+}
+
+/*
+ * g runs on the stack this thread was born with: goroutine 1 on the
+ * main thread's, an M's g0 on the one pthread_create made. The kernel or
+ * glibc guards it; learn its bounds, so that a fault there is reported
+ * as g's overflow and not as a bare "Segmentation fault".
+ *
+ * A thread's stack has a guard page (or more) below it. The main
+ * thread's grows as it is used, down to RLIMIT_STACK, its lowest address
+ * as glibc reports it; the kernel keeps stack_guard_gap (256 pages by
+ * default) free below it, so a large frame may fault anywhere in there.
+ * And where another mapping lies closer than RLIMIT_STACK, glibc reports
+ * that mapping's end, and the kernel stops the stack 256 pages above it:
+ * so a fault that near, above or below, counts.
+ */
+void stack_adopt_thread(G *g)
+{
+    g->stack_guarded = true;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return; /* then faults there stay plain crashes */
+    void *lo;
+    size_t size, guard;
+    pthread_attr_getstack(&attr, &lo, &size);
+    pthread_attr_getguardsize(&attr, &guard);
+    pthread_attr_destroy(&attr);
+    g->stack_lo = lo;
+    g->stack_hi = (char *)lo + size;
+    thread_stack.g = g;
+    thread_stack.gap = getpid() == gettid()
+                           ? MAIN_STACK_GAP_PAGES * stacks.page
+                           : guard > stacks.page ? guard : stacks.page;
 }
 
 /* Every M: a stack for the SIGSEGV handler (unless one is set already,

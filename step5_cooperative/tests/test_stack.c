@@ -1,9 +1,9 @@
 /*
  * Stacks: an overflow ends the program as Go's does ("fatal error: stack
  * overflow", exit status 2), whatever the size of the frames that
- * overflow, with guard pages of either kind. Where there is no guard
- * page, the canary catches what it claims (stack.c). Any other crash
- * stays a crash.
+ * overflow, with guard pages of either kind, in goroutine 1 on the main
+ * thread's stack too. Where there is no guard page, the canary catches
+ * what it claims (stack.c). Any other crash stays a crash.
  *
  * Each overflow runs in a child process (run_child), as goroutine 1 of a
  * runtime of its own, started there; GOROUTINE_STACK_GUARD, set in the
@@ -47,10 +47,11 @@ static void overflow(void *arg)
  * The child ended as an overflow must end: exit status 2, and on stderr
  *     fatal error: stack overflow
  *     goroutine N: stack is S bytes
- * where N > 1, a goroutine of go() (which one depends on the P that ran
- * go(): each P takes ids 16 at a time).
+ * main: N is 1, goroutine 1 on the main thread; else N > 1 (which one
+ * depends on the P that ran go(): each P takes ids 16 at a time).
  */
-static void expect_overflow(const struct run_result *r, const char *what)
+static void expect_overflow(const struct run_result *r, const char *what,
+                            bool main)
 {
     const char *line = strstr(r->err, "fatal error: stack overflow\n");
     long long id = 0;
@@ -58,19 +59,19 @@ static void expect_overflow(const struct run_result *r, const char *what)
     if (line)
         sscanf(line, "fatal error: stack overflow\ngoroutine %lld: stack "
                      "is %zu bytes\n", &id, &size);
-    if (r->status != 2 || size == 0 || id <= 1)
+    if (r->status != 2 || size == 0 || (main ? id != 1 : id <= 1))
         test_fail(__FILE__, __LINE__,
                   "%s: exit status %d, want 2 with \"fatal error: stack "
-                  "overflow\" and \"goroutine N: stack is S bytes\"; "
+                  "overflow\" and \"goroutine %s: stack is S bytes\"; "
                   "stderr:\n%s",
-                  what, r->status, r->err);
+                  what, r->status, main ? "1" : "N", r->err);
 }
 
 TEST(stack_overflow_is_reported)
 {
     struct run_result r;
     run_child(overflow, NULL, 60, &r);
-    expect_overflow(&r, "512-byte frames");
+    expect_overflow(&r, "512-byte frames", false);
     run_result_free(&r);
 }
 
@@ -211,7 +212,7 @@ static void expect_big_frames_caught(const char *guard)
             snprintf(what, sizeof what,
                      "frames of %zu bytes, %d written, shifted %zu", frame,
                      WRITTEN, shift);
-            expect_overflow(&r, what);
+            expect_overflow(&r, what, false);
             run_result_free(&r);
         }
     }
@@ -242,7 +243,7 @@ TEST(canary_catches_an_overflow_under_way_at_a_switch)
                      .below = 2 * (WRITTEN + 16000), .at_bottom = yield};
     struct run_result r;
     run_child(overflow_beside_neighbour, &p, 60, &r);
-    expect_overflow(&r, "gosched below the stack");
+    expect_overflow(&r, "gosched below the stack", false);
     EXPECT_CONTAINS(r.err, "the stack pointer was below the stack at a "
                            "switch");
     run_result_free(&r);
@@ -265,7 +266,7 @@ TEST(canary_catches_a_fault_below_the_stack)
                      .below = 2 * (WRITTEN + 1000), .at_bottom = wild_write};
     struct run_result r;
     run_child(overflow_beside_neighbour, &p, 60, &r);
-    expect_overflow(&r, "a fault below the stack");
+    expect_overflow(&r, "a fault below the stack", false);
     EXPECT_CONTAINS(r.err, "the stack pointer was below the stack at a fault");
     run_result_free(&r);
 }
@@ -287,7 +288,7 @@ static void expect_canary_catches_writes(bool yield_after, const char *what)
                          .yield_after = yield_after, .one_p = !yield_after};
         struct run_result r;
         run_child(overflow_beside_neighbour, &p, 60, &r);
-        expect_overflow(&r, what);
+        expect_overflow(&r, what, false);
         EXPECT_CONTAINS(r.err, "the canary below the stack was overwritten");
         run_result_free(&r);
     }
@@ -317,6 +318,26 @@ TEST(stack_guard_env_is_checked)
     EXPECT_EQ(r.status, 2);
     EXPECT_CONTAINS(r.err, "GOROUTINE_STACK_GUARD must be ");
     run_result_free(&r);
+}
+
+/* ---- Goroutine 1, on the main thread's stack -------------------------- */
+
+static void main_overflow(void *arg)
+{
+    runtime_start(); /* we are goroutine 1 now */
+    (*(long (**)(uintptr_t))arg)(0); /* never below address 0: for ever */
+}
+
+TEST(main_goroutine_overflow_is_reported)
+{
+    long (*descend[])(uintptr_t) = {descend_1000, descend_16000};
+    for (size_t i = 0; i < sizeof descend / sizeof *descend; i++) {
+        struct run_result r;
+        run_child(main_overflow, &descend[i], 60, &r);
+        expect_overflow(&r, i ? "16,256-byte frames" : "1,256-byte frames",
+                        true);
+        run_result_free(&r);
+    }
 }
 
 /* ---- Not an overflow -------------------------------------------------- */
