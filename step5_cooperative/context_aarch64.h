@@ -31,6 +31,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ucontext.h>
 
 struct context {
     void *sp;
@@ -73,6 +74,14 @@ static_assert(sizeof(struct context) == CTX_SIZE, "CTX_SIZE");
 static inline void ctx_init(struct context *c, void *top, void (*entry)(void))
 {
     *c = (struct context){.sp = top, .lr = (void *)entry};
+}
+
+/* The stack pointer (sp) of the code a signal interrupted; ucontext is
+   the third argument of an SA_SIGINFO handler. */
+static inline uintptr_t ctx_signal_sp(const void *ucontext)
+{
+    const ucontext_t *uc = ucontext;
+    return (uintptr_t)uc->uc_mcontext.sp;
 }
 
 /* Tell the CPU we are spinning on a lock (Arm: YIELD). */

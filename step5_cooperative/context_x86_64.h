@@ -32,6 +32,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ucontext.h>
 
 struct context {
     void *sp;
@@ -77,6 +78,14 @@ static inline void ctx_init(struct context *c, void *top, void (*entry)(void))
     *c = (struct context){.sp = &frame[-2],
                           .mxcsr = MXCSR_DEFAULT,
                           .x87cw = X87CW_DEFAULT};
+}
+
+/* The stack pointer (rsp) of the code a signal interrupted; ucontext is
+   the third argument of an SA_SIGINFO handler. */
+static inline uintptr_t ctx_signal_sp(const void *ucontext)
+{
+    const ucontext_t *uc = ucontext;
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
 }
 
 /* Tell the CPU we are spinning on a lock (x86: PAUSE). */

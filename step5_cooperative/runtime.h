@@ -59,7 +59,7 @@ struct g {
     atomic_int selectdone; /* 1: a case of its select fired (Go: same) */
     uint16_t argsize;    /* bytes of go()'s argument */
     bool stack_guarded;  /* a guard page lies below stack_lo; if not,
-                            a canary word at stack_lo is checked */
+                            a canary page there is checked */
     struct san_fiber san; /* empty (one byte) without sanitizers */
 };
 
@@ -192,6 +192,7 @@ void stack_get(P *p, G *g);       /* give g a stack, a reused one if any */
 void stack_put(P *p, G *g);       /* g has ended: keep its stack for reuse */
 size_t stack_size(void);          /* usable bytes per goroutine stack */
 void stack_check(G *g);           /* an unguarded stack's canary intact? */
+void stack_adopt_thread(G *g);    /* g runs on this thread's own stack */
 const char *stack_guard(void);    /* how overflows are caught, in words */
 void signal_stack_init(void);     /* this thread's SIGSEGV stack */
 

@@ -658,7 +658,7 @@ static void *mstart(void *arg) /* a new M's thread; Go: mstart */
     current_m = m;
     signal_stack_init();
     san_fiber_adopt(&m->g0->san); /* g0 is this thread's own stack */
-    m->g0->stack_guarded = true;  /* the kernel guards thread stacks */
+    stack_adopt_thread(m->g0);    /* which glibc guards: where? */
     m->curg = m->g0;
     m->p = m->nextp;
     m->nextp = NULL;
@@ -1084,7 +1084,7 @@ static void runtime_init(void)
     ctx_init(&m0->g0->ctx, m0->g0->stack_hi, goroutine_entry);
     G *g1 = galloc(false); /* the main thread's stack is its own */
     g1->id = atomic_fetch_add(&sched.goidgen, 1) + 1;
-    g1->stack_guarded = true;
+    stack_adopt_thread(g1);
     san_fiber_adopt(&g1->san);
     atomic_store(&g1->status, G_RUNNING);
     m0->curg = g1;

@@ -15,9 +15,43 @@
  * each, and the guard page below each stack is made with
  * madvise(MADV_GUARD_INSTALL) (Linux 6.13+), which adds no mapping. On an
  * older kernel we guard the first MPROTECT_GUARDS_MAX stacks with mprotect
- * and give the others a canary word, checked at every switch away from
- * them: an overflow there is caught late, after the damage, instead of at
- * the faulting instruction. The program says which it uses (stack_guard).
+ * and put a canary page below the others (see "The canary page"). The
+ * program says which it uses (stack_guard). GOROUTINE_STACK_GUARD=mprotect
+ * does as an older kernel would; =canary puts a canary below every stack:
+ * for tests, and to see for yourself.
+ *
+ * Guard pages need the compiler's help. The CPU faults only where memory
+ * is touched. A function whose frame is larger than the guard page and
+ * which writes only part of it (a local buffer, filled in part: common
+ * C) can step over the guard and write into the stack below, another
+ * goroutine's: nothing faults, that goroutine's locals change, and the
+ * program goes on. -fstack-clash-protection makes the compiler touch
+ * every page of a large frame as it makes room for it ("probes"), so
+ * that the first page touched below the stack is the guard. Step 5 and
+ * every program linked with it are built so (step.mk); Debian's gcc does
+ * not do it by default. If you write code that runs on goroutine stacks
+ * (ours or any other C library's), build it so too. Go needs none of
+ * this: each function compares the stack pointer with the stack's bound
+ * before it touches its frame.
+ *
+ * The canary page. Without a guard page, the 4 KiB below the stack hold
+ * a pattern, checked, with the stack pointer, at every switch away from
+ * the goroutine and at its end (stack_check); at a fault, the SIGSEGV
+ * handler checks the stack pointer too. That catches, late (after the
+ * damage, which may have crashed the program first):
+ *  - an overflow still under way at a switch or at a fault (the stack
+ *    pointer is below the stack), however large its frames;
+ *  - any write that changed the canary page: every overflow that wrote
+ *    something and reached no further than the page, and a deeper one
+ *    that wrote at least once every 4 KiB on its way down (a call writes
+ *    its return address; the probes write zeros on AArch64 and with
+ *    clang, but gcc's `or $0` on x86-64 leaves memory as it was).
+ * It misses a frame larger than 4 KiB that steps over the page, writes
+ * below it, and returns before the goroutine's next switch: only a guard
+ * page catches that.
+ *
+ * Every overflow found ends the program as Go's does: "fatal error: stack
+ * overflow", exit status 2 (report_overflow).
  *
  * Stacks are never unmapped: when a goroutine ends, its stack goes to its
  * P's cache of free stacks (a shared list beyond STACK_CACHE_MAX), for the
@@ -44,6 +78,8 @@ enum {
     DEFAULT_STACK_KIB = 64,
     SLAB_STACKS = 256,           /* stacks per mapping */
     MPROTECT_GUARDS_MAX = 16384, /* 2 mappings each: half of the limit */
+    CANARY_BYTES = 4096,         /* the canary page, below the stack */
+    MAIN_STACK_GAP_PAGES = 256,  /* the kernel's stack_guard_gap */
     SIGNAL_STACK_BYTES = 64 * 1024,
     STACK_CACHE_MAX = 64,        /* free stacks kept per P */
 };
@@ -65,13 +101,23 @@ static struct {
     size_t page;
     size_t slot;          /* bytes per stack, its guard page included */
     bool madv_guard;      /* MADV_GUARD_INSTALL works here */
+    size_t guards_max;    /* mprotect guards we may make */
     char *slab;           /* the slab stacks are being carved from */
     size_t used;          /* its stacks handed out */
     size_t guards;        /* mprotect guards made */
     struct free_stack *_Atomic free; /* shared free stacks (atomic:
                                         stack_get peeks unlocked) */
     struct sigaction old_segv;
+    char guard_words[128]; /* what stack_guard says */
 } stacks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The stack this thread was born with, when a G runs on it (goroutine 1
+   on the main thread, an M's g0 on its own): a fault within gap bytes of
+   its lowest address is its overflow (see stack_adopt_thread). */
+static _Thread_local struct {
+    const G *g;
+    size_t gap;
+} thread_stack;
 
 _Noreturn static void out_of_memory(const char *what)
 {
@@ -102,9 +148,7 @@ static bool madv_guard_works(size_t page)
 
 const char *stack_guard(void)
 {
-    return stacks.madv_guard ? "guard pages (MADV_GUARD_INSTALL)"
-                             : "mprotect guards for the first stacks, "
-                               "canaries for the rest";
+    return stacks.guard_words;
 }
 
 size_t stack_size(void)
@@ -112,41 +156,143 @@ size_t stack_size(void)
     return stacks.slot - stacks.page - STACK_TOP_RESERVE;
 }
 
-/* Print the overflow report with write(): we may be in a signal handler. */
-_Noreturn static void report_overflow(G *g)
+/* Append s, or n in decimal, at p: no snprintf, which is not safe in a
+   signal handler. */
+static char *put_str(char *p, const char *s)
 {
-    char buf[128];
-    int n = snprintf(buf, sizeof buf,
-                     "goroutine %lld: stack overflow (stack is %zu bytes)\n",
-                     (long long)g->id, (size_t)(g->stack_hi - g->stack_lo));
-    if (write(STDERR_FILENO, buf, (size_t)n) < 0)
-        abort();
-    abort();
+    while (*s)
+        *p++ = *s++;
+    return p;
 }
 
+static char *put_dec(char *p, unsigned long long n)
+{
+    char digits[20];
+    int i = 0;
+    do
+        digits[i++] = (char)('0' + n % 10);
+    while (n /= 10);
+    while (i > 0)
+        *p++ = digits[--i];
+    return p;
+}
+
+/*
+ * g's stack overflowed: say so in Go's words, then which goroutine and
+ * how large its stack is, and end the program with Go's exit status for
+ * a fatal error. late: how it was found when not by a guard page, or
+ * NULL. May run in the SIGSEGV handler, on the signal stack: write()
+ * and _exit() only.
+ */
+_Noreturn static void report_overflow(const G *g, const char *late)
+{
+    char buf[256], *p = buf;
+    p = put_str(p, "fatal error: stack overflow\ngoroutine ");
+    p = put_dec(p, (unsigned long long)g->id);
+    p = put_str(p, ": stack is ");
+    p = put_dec(p, (unsigned long long)(g->stack_hi - g->stack_lo));
+    p = put_str(p, " bytes\n");
+    if (late) {
+        p = put_str(p, "found late: ");
+        p = put_str(p, late);
+        p = put_str(p, "\n");
+    }
+    ssize_t unused = write(STDERR_FILENO, buf, (size_t)(p - buf));
+    (void)unused; /* we exit either way */
+    _exit(2);
+}
+
+/* The canary page of an unguarded stack whose lowest byte is lo. */
+static uint64_t *canary_page(char *lo)
+{
+    return (uint64_t *)(lo - CANARY_BYTES);
+}
+
+static uint64_t canary_pattern[CANARY_BYTES / sizeof(uint64_t)];
+
+static bool canary_intact(char *lo)
+{
+    return memcmp(canary_page(lo), canary_pattern, CANARY_BYTES) == 0;
+}
+
+/* Called on g's own stack: by gogo as g leaves it, by stack_put as g
+   ends. Our frame's address is then as low as g's stack goes now. */
 void stack_check(G *g)
 {
-    if (g->stack_lo && *(uint64_t *)g->stack_lo != STACK_CANARY)
-        report_overflow(g);
+    if (!g->stack_lo) /* ended: stack_put checked it and gave it back */
+        return;
+    if ((uintptr_t)__builtin_frame_address(0) < (uintptr_t)g->stack_lo)
+        report_overflow(g, "the stack pointer was below the stack "
+                           "at a switch");
+    if (!canary_intact(g->stack_lo))
+        report_overflow(g, "the canary below the stack was overwritten");
+}
+
+/* Is a fault at addr an overflow of g's stack? */
+static bool in_guard(const G *g, uintptr_t addr)
+{
+    uintptr_t lo = (uintptr_t)g->stack_lo;
+    if (g == thread_stack.g)
+        return addr >= lo - thread_stack.gap && addr < lo + thread_stack.gap;
+    return addr >= lo - stacks.page && addr < lo;
 }
 
 /*
  * SIGSEGV, on the thread's alternate signal stack (the goroutine's own
  * stack is the one that just overflowed). A fault in the guard page of
- * the running goroutine's stack is an overflow; anything else is none of
- * our business: put back the handler that was there before and return,
- * so that the instruction faults again and is handled as if we were not
- * here (the default kills the process; a sanitizer prints its report).
+ * the running goroutine's stack is an overflow, and so is any fault while
+ * its stack pointer is below its stack (one that stepped over the guard
+ * or the canary, and went on until it hit memory that faults). Anything
+ * else is none of our business: put back the handler that was there
+ * before and return, so that the instruction faults again and is handled
+ * as if we were not here (the default kills the process; a sanitizer
+ * prints its report).
  */
 static void on_sigsegv(int sig, siginfo_t *info, void *ucontext)
 {
-    (void)sig, (void)ucontext;
+    (void)sig;
     G *g = getg();
-    char *addr = info->si_addr;
-    if (g && g->stack_lo && g->stack_guarded && addr < g->stack_lo &&
-        addr >= g->stack_lo - stacks.page)
-        report_overflow(g);
+    if (g && g->stack_lo) {
+        if (g->stack_guarded && in_guard(g, (uintptr_t)info->si_addr))
+            report_overflow(g, NULL);
+        if (ctx_signal_sp(ucontext) < (uintptr_t)g->stack_lo)
+            report_overflow(g, "the stack pointer was below the stack "
+                               "at a fault");
+    }
     sigaction(SIGSEGV, &stacks.old_segv, NULL);
+}
+
+/*
+ * g runs on the stack this thread was born with: goroutine 1 on the
+ * main thread's, an M's g0 on the one pthread_create made. The kernel or
+ * glibc guards it; learn its bounds, so that a fault there is reported
+ * as g's overflow and not as a bare "Segmentation fault".
+ *
+ * A thread's stack has a guard page (or more) below it. The main
+ * thread's grows as it is used, down to RLIMIT_STACK, its lowest address
+ * as glibc reports it; the kernel keeps stack_guard_gap (256 pages by
+ * default) free below it, so a large frame may fault anywhere in there.
+ * And where another mapping lies closer than RLIMIT_STACK, glibc reports
+ * that mapping's end, and the kernel stops the stack 256 pages above it:
+ * so a fault that near, above or below, counts.
+ */
+void stack_adopt_thread(G *g)
+{
+    g->stack_guarded = true;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return; /* then faults there stay plain crashes */
+    void *lo;
+    size_t size, guard;
+    pthread_attr_getstack(&attr, &lo, &size);
+    pthread_attr_getguardsize(&attr, &guard);
+    pthread_attr_destroy(&attr);
+    g->stack_lo = lo;
+    g->stack_hi = (char *)lo + size;
+    thread_stack.g = g;
+    thread_stack.gap = getpid() == gettid()
+                           ? MAIN_STACK_GAP_PAGES * stacks.page
+                           : guard > stacks.page ? guard : stacks.page;
 }
 
 /* Every M: a stack for the SIGSEGV handler (unless one is set already,
@@ -166,6 +312,32 @@ void signal_stack_init(void)
         die("sigaltstack");
 }
 
+/* Which guards: the best this kernel has, unless GOROUTINE_STACK_GUARD
+   asks for what an older one has (mprotect) or for none (canary). */
+static void choose_guard(void)
+{
+    const char *env = getenv("GOROUTINE_STACK_GUARD");
+    if (env && !*env)
+        env = NULL;
+    bool mprotect_only = env && strcmp(env, "mprotect") == 0;
+    bool canary_only = env && strcmp(env, "canary") == 0;
+    if (env && !mprotect_only && !canary_only)
+        usage_error("GOROUTINE_STACK_GUARD must be mprotect or canary, "
+                    "got '%s'", env);
+    stacks.madv_guard = !env && madv_guard_works(stacks.page);
+    stacks.guards_max = canary_only ? 0 : MPROTECT_GUARDS_MAX;
+    if (stacks.madv_guard)
+        snprintf(stacks.guard_words, sizeof stacks.guard_words,
+                 "guard pages (MADV_GUARD_INSTALL)");
+    else if (stacks.guards_max)
+        snprintf(stacks.guard_words, sizeof stacks.guard_words,
+                 "mprotect guard pages for the first %zu stacks, "
+                 "canary pages for the rest", stacks.guards_max);
+    else
+        snprintf(stacks.guard_words, sizeof stacks.guard_words,
+                 "canary pages, no guard pages");
+}
+
 void stack_init(void)
 {
     stacks.page = (size_t)sysconf(_SC_PAGESIZE);
@@ -177,7 +349,9 @@ void stack_init(void)
     if (bytes < 2 * stacks.page) /* one page for the first frame at least */
         bytes = 2 * stacks.page;
     stacks.slot = bytes + stacks.page;
-    stacks.madv_guard = madv_guard_works(stacks.page);
+    choose_guard();
+    for (size_t i = 0; i < CANARY_BYTES / sizeof(uint64_t); i++)
+        canary_pattern[i] = STACK_CANARY;
 
     struct sigaction sa = {.sa_sigaction = on_sigsegv,
                            .sa_flags = SA_SIGINFO | SA_ONSTACK};
@@ -206,7 +380,7 @@ void stack_alloc(G *g)
     if (stacks.madv_guard)
         guarded = madvise(slot, stacks.page, MADV_GUARD_INSTALL) == 0;
     else
-        guarded = stacks.guards < MPROTECT_GUARDS_MAX &&
+        guarded = stacks.guards < stacks.guards_max &&
                   mprotect(slot, stacks.page, PROT_NONE) == 0 &&
                   ++stacks.guards;
     pthread_mutex_unlock(&stacks.lock);
@@ -214,8 +388,8 @@ void stack_alloc(G *g)
     g->stack_lo = slot + stacks.page;
     g->stack_hi = g->stack_lo + stack_size();
     g->stack_guarded = guarded;
-    if (!guarded)
-        *(uint64_t *)g->stack_lo = STACK_CANARY;
+    if (!guarded) /* where the guard would be; once, for good */
+        memcpy(canary_page(g->stack_lo), canary_pattern, CANARY_BYTES);
 }
 
 void stack_get(P *p, G *g)

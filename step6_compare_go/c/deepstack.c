@@ -2,8 +2,10 @@
  * deepstack: a goroutine recurses n calls deep with a 1 KiB frame each;
  * see ../go/deepstack. Go's stacks start at 2 KiB and grow by copying
  * (runtime.newstack, up to 1 GB); ours have a fixed size with a guard
- * below, so deep enough recursion hits the guard and step 5 reports a
- * stack overflow. Broken on purpose: it shows what growable stacks buy.
+ * below, so deep enough recursion hits the guard and step 5 ends the
+ * program as Go ends one whose stack outgrew its limit: "fatal error:
+ * stack overflow", exit status 2. Broken on purpose: it shows what
+ * growable stacks buy.
  */
 #include "go.h"
 #include "twin.h"
