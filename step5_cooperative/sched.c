@@ -1104,11 +1104,8 @@ void runtime_start(void)
 static M *must_m(const char *what)
 {
     M *m = getm();
-    if (!m) {
-        fprintf(stderr, "fatal error: %s called from a thread that does "
-                        "not run goroutines\n", what);
-        abort();
-    }
+    if (!m)
+        fatal("%s called from a thread that does not run goroutines", what);
     return m;
 }
 
