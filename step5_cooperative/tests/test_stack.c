@@ -114,7 +114,7 @@ struct plan {
     size_t below;             /* how far below its stack's bottom */
     size_t shift;             /* bytes left unused above the frames */
     void (*at_bottom)(void);
-    bool yield_after;         /* gosched() once back at the top */
+    bool yield_after;         /* switch away once back at the top */
     bool one_p;               /* GOMAXPROCS=1 */
 };
 
@@ -149,19 +149,25 @@ __attribute__((noinline)) static long descend_shifted(const struct plan *p)
     return p->descend((uintptr_t)getg()->stack_lo - p->below) + shift[0];
 }
 
+/* A switch away, for sure (gosched alone on its P just returns). */
+static void yield(void)
+{
+    time_sleep(1000);
+}
+
 static void overflower(void *arg)
 {
     const struct plan *p = *(const struct plan **)arg;
     at_bottom = p->at_bottom;
     descend_shifted(p);
     if (p->yield_after)
-        gosched();
+        yield();
     wg_done(&overflow_done);
     wg_done(&wg);
 }
 
 /* The neighbour gets the stack below the overflower's: stacks are
-   handed out in order, at each goroutine's first run. */
+   handed out in order. */
 static void overflow_beside_neighbour(void *arg)
 {
     const struct plan *p = arg;
@@ -232,12 +238,6 @@ TEST(big_frames_cannot_jump_an_mprotect_guard_page)
 
 /* ---- Without a guard page: the canary -------------------------------- */
 
-/* A switch away, for sure (gosched alone on its P just returns). */
-static void yield(void)
-{
-    time_sleep(1000);
-}
-
 TEST(canary_catches_an_overflow_under_way_at_a_switch)
 {
     struct plan p = {.guard = "canary", .descend = descend_16000,
@@ -297,7 +297,7 @@ static void expect_canary_catches_writes(bool yield_after, const char *what)
 
 TEST(canary_catches_writes_below_the_stack_at_the_next_switch)
 {
-    expect_canary_catches_writes(true, "gosched after the overflow");
+    expect_canary_catches_writes(true, "a switch after the overflow");
 }
 
 TEST(canary_catches_writes_below_the_stack_when_the_goroutine_ends)
