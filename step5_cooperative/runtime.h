@@ -21,6 +21,7 @@
 #include "go.h"
 #include "san.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,24 +33,15 @@ typedef struct p P;
 /* Go: _Grunnable, _Grunning, _Gwaiting, _Gdead. */
 enum g_status { G_RUNNABLE = 1, G_RUNNING, G_WAITING, G_DEAD };
 
+enum { G_ARGBUF = 64 }; /* go() arguments up to this size wait in the G */
+
 struct g {
-    /* Registers, while not running. A G that has never run has none to
-       keep: ctx.sp is NULL, and the rest of ctx holds go()'s argument
-       until gstart copies it to the top of the G's new stack. That makes
-       a G 144 bytes instead of 192: a million goroutines that wait for
-       their first run (a loop of go) take 48 MB and 12,000 page faults
-       less (1.6 us each here). */
-    union {
-        struct context ctx;
-        struct {
-            void *sp;    /* ctx.sp: NULL */
-            char argbuf[CTX_SIZE - sizeof(void *)];
-        } unstarted;
-    };
+    struct context ctx;  /* registers, while not running; ctx.sp is
+                            NULL until the G first runs (execute) */
     G *schedlink;        /* next in a free list or a wait list */
     void (*fn)(void *);  /* what the goroutine runs, with */
-    void *arg;           /* its argument's copy: on its stack once it runs;
-                            malloc'ed if larger than argbuf */
+    void *arg;           /* its argument's copy: in argbuf or malloc'ed
+                            until the first run, then at its stack's top */
     void *param;         /* passed by the waker to the parked G (Go: param) */
     const char *waitreason; /* while G_WAITING: "chan receive", ... */
     int64_t id;          /* goroutine number, as Go prints it */
@@ -61,6 +53,7 @@ struct g {
     bool stack_guarded;  /* a guard page lies below stack_lo; if not,
                             a canary page there is checked */
     struct san_fiber san; /* empty (one byte) without sanitizers */
+    unsigned char argbuf[G_ARGBUF];
 };
 
 /* Go: runtime.note, a one-shot wake-up an M sleeps on (a futex word). */
@@ -76,11 +69,10 @@ struct m {
     P *nextp;       /* the P handed over by startm, with the wake-up */
     bool spinning;  /* looking for work, holding a P (Go: m.spinning) */
     bool idle;      /* on sched.midle */
-    G *nextg;       /* for g0 to start (see schedule in sched.c) */
     M *schedlink;   /* next on sched.midle */
     note park;      /* sleeps here while idle */
     /* What the G that switched to us asked to be done once its
-       registers were saved (see gogo in sched.c). */
+       registers were saved (see execute in sched.c). */
     G *prev;
     void (*after)(G *prev, void *arg);
     void *after_arg;
@@ -107,6 +99,27 @@ struct p {
     int nstackcache;
     P *link;             /* next on sched.pidle */
 };
+
+/*
+ * Go: runtime.sched (schedt), what all Ms share. lock guards the fields
+ * that are not _Atomic; the _Atomic ones may be peeked at without it.
+ */
+struct schedt {
+    pthread_mutex_t lock;
+    G *runqhead, *runqtail;  /* the global run queue, by schedlink */
+    atomic_int runqsize;
+    P *pidle;                /* idle Ps */
+    atomic_int npidle;
+    M *midle;                /* idle Ms, asleep on their note */
+    atomic_int nmspinning;   /* Ms holding a P, looking for work */
+    int mcount, maxm;        /* Ms started; at most */
+    M *timer_m;              /* the idle M sleeping until the next timer */
+    atomic_llong goidgen;    /* the last goroutine id handed out */
+    atomic_ullong steals;    /* Gs taken from another P's queue */
+    int nprocs;              /* GOMAXPROCS */
+    P *allp;                 /* the Ps: allp[0 .. nprocs) */
+};
+extern struct schedt sched;
 
 /* Counters for tests and demos. */
 struct sched_stats {
@@ -184,6 +197,28 @@ static inline void spin_unlock(spinlock *l)
 {
     atomic_store_explicit(&l->held, 0, memory_order_release);
 }
+
+/* lock.c: an M's sleep and wake-up (Go: notesleep, notewakeup). */
+void note_clear(note *n);
+void note_wakeup(note *n);
+void note_sleep(note *n, int64_t deadline); /* until woken or deadline
+                                               (now_ns(); INT64_MAX) */
+
+/* runq.c: run queues. Only the M holding p calls these for p. */
+void runqput(P *p, G *g, bool next); /* next: into runnext, the G there
+                                        moves to the ring's newest end */
+void runqput_oldest(P *p, G *g);     /* behind everything (gosched) */
+G *runqget(P *p, bool oldest);       /* runnext, else the newest; or the
+                                        oldest of the ring */
+void globrunqput(G *g);              /* the global queue's tail */
+G *globrunqget(P *p);                /* one, and a batch into p's ring */
+G *runqsteal(P *p, P *victim, bool stealnext); /* half of victim's */
+
+/* galloc.c: Gs (Go: malg, gfget, gfput, allgs). */
+G *galloc(void);                  /* a new G, for an M's g0 or goroutine 1 */
+G *gfget(P *p);                   /* a G for go(): a dead one if any */
+void gfput(P *p, G *g);           /* g's goroutine has ended */
+size_t allgs(G ***list);          /* every G ever made: a malloc'ed array */
 
 /* stack.c: goroutine stacks. */
 void stack_init(void);            /* once, at runtime start */

@@ -1,29 +1,29 @@
 /*
- * sched.c: the M:N scheduler (Go: runtime/proc.go).
+ * sched.c: the M:N scheduler (Go: runtime/proc.go), in the order of the
+ * story:
  *
- * GOMAXPROCS Ps, each with a run queue; Ms (threads) that hold a P run
- * its goroutines; idle Ms sleep. A goroutine that stops (gopark, gosched,
- * its end) switches straight to the next G of its P: one ctx_switch.
- * Go switches to the M's g0 first (mcall) and then to the next G, two
- * switches; we go to g0 only when the P has nothing left to run.
+ *   go(fn, arg)  newproc: a G with a stack of its own, in its P's queue
+ *                (runqput, runq.c), and wakep: an idle P gets an M;
+ *   every M      schedule: findrunnable (the P's own queue, the global
+ *                queue, due timers, stealing) -> execute (switch to it);
+ *   a goroutine  stops: gopark until goready, gosched, or goexit at the
+ *                end of its function.
+ *
+ * Its machinery lives next door: run queues in runq.c, G allocation in
+ * galloc.c, spin locks and the futex an idle M sleeps on in lock.c,
+ * stacks in stack.c, timers in timer.c. G, M and P are in runtime.h.
  *
  * Where we differ from Go, on purpose:
- * - The local run queue is a ring under a spin lock, taken by its owner
- *   LIFO (newest first) and by thieves FIFO (oldest half). Go's ring is
- *   lock-free and FIFO for its owner too. LIFO keeps a tree of goroutines
- *   (skynet) depth-first: few of them alive at once, a hot cache. Every
- *   61st pick is FIFO (one G from the global queue, else the oldest local
- *   G), so that no runnable G waits for ever. With GOMAXPROCS=1 there is
- *   no thief, and no lock (runq_lock).
- * - A goroutine that ends gives its stack to the next new one before it
- *   leaves it (goexit); Go frees it on g0 (goexit0), after a switch.
- * - A G is allocated at go() but gets its stack only when it first runs,
- *   from its P's cache of warm stacks (Go gives it one at go()).
+ * - A goroutine that stops (gopark, gosched, its end) switches straight
+ *   to the next G of its P: one ctx_switch. Go switches to the M's g0
+ *   first (mcall) and then to the next G, two switches; we go to g0 only
+ *   when the P has nothing left to run.
+ * - The local run queue is taken LIFO by its owner (runq.c says why).
  * - No preemption (Go: sysmon + signals since 1.14): a goroutine runs
  *   until it blocks, yields or ends. No hand-off of the P while a
  *   goroutine sits in a blocking system call (Go: entersyscall).
- * - Because of that, a goroutine that fills its P's ring with go()
- *   lets the newest run before it goes on (go_spawn); in Go it would be
+ * - Because of that, a goroutine that fills its P's ring with go() lets
+ *   the newest run before it goes on (newproc); in Go it would be
  *   preempted sooner or later, and its Gs would run meanwhile.
  * - gosched with nothing else to run on the P (nor in the global queue,
  *   nor a timer due) returns at once; Go queues the G globally and
@@ -34,16 +34,11 @@
 
 #include "common.h"
 
-#include <errno.h>
-#include <stdarg.h>
-#include <linux/futex.h>
-#include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 enum {
@@ -51,48 +46,20 @@ enum {
     EXTRA_MS = 4,            /* Ms beyond GOMAXPROCS (see startm) */
     GLOBAL_CHECK_TICKS = 61, /* as Go's schedule() */
     STEAL_ROUNDS = 4,        /* as Go's stealWork */
-    GFREE_LOCAL_MAX = 64,    /* dead Gs kept per P before sharing */
-    G_SLAB_BYTES = 1 << 20,  /* Gs are allocated this many bytes at once */
     GOID_BATCH = 16,         /* goroutine ids a P takes at once (as Go) */
-    ARG_MAX_BYTES = 1024,    /* largest go() argument we copy */
+    ARG_MAX_BYTES = 1024,    /* largest go() argument: it is copied to
+                                the top of the new goroutine's stack */
 };
 
-/* The place at the top of a new stack for go()'s argument, if it waited
-   inside the G (see gstart): as large as that buffer, whose size depends
-   on the architecture's struct context, and 16-byte aligned. */
-#define ARGBUF_SIZE sizeof(((G *)0)->unstarted.argbuf)
-enum { ARG_AREA = (ARGBUF_SIZE + 15) / 16 * 16 };
-static_assert(ARG_AREA >= ARGBUF_SIZE && ARG_AREA % 16 == 0,
-              "ARG_AREA holds unstarted.argbuf and keeps the top aligned");
-
-/* Go: runtime.sched (schedt). lock guards the fields without _Atomic. */
-static struct {
-    pthread_mutex_t lock;
-    G **runq;                /* the global run queue: a ring of runqcap */
-    size_t runqcap, runqhead; /* (a power of two) Gs; runq[runqhead &
-                                 (runqcap - 1)] is the oldest */
-    atomic_int runqsize;
-    P *pidle;                /* idle Ps */
-    atomic_int npidle;
-    M *midle;                /* idle Ms, asleep on their note */
-    atomic_int nmspinning;   /* Ms holding a P, looking for work */
-    int mcount, maxm;        /* Ms started; at most */
-    M *timer_m;              /* the idle M sleeping until the next timer */
-    pthread_mutex_t gflock;  /* guards gfree, gslabs, gslabtail */
-    G *gfree;                /* dead Gs shared by all Ps */
-    struct gslab *gslabs, *gslabtail; /* every G ever made (allgs) */
-    atomic_llong goidgen;
-    atomic_ullong steals;
-    int nprocs;
-    P *allp;
-} sched = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .gflock = PTHREAD_MUTEX_INITIALIZER,
-};
+struct schedt sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static atomic_bool started;
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 static __thread M *current_m;
+
+static void wakep(void);
+static void switch_to_next(G *cur, void (*after)(G *, void *), void *arg);
+static void goroutine_entry(void);
 
 /* ---- The running M and G ---------------------------------------------- */
 
@@ -114,408 +81,111 @@ G *getg(void)
     return m ? m->curg : NULL;
 }
 
-/* Both end the process at once, as Go does: no atexit handlers, while
-   other Ms may still be running goroutines. */
-void fatal(const char *fmt, ...)
-{
-    fflush(stdout);
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fatal error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    _exit(2);
-}
-
-void gopanic(const char *msg)
-{
-    fflush(stdout);
-    G *g = getg();
-    fprintf(stderr, "panic: %s\n\ngoroutine %lld [running]:\n", msg,
-            g ? (long long)g->id : 0LL);
-    _exit(2);
-}
-
-uint32_t fastrandn(uint32_t n)
+static M *must_m(const char *what)
 {
     M *m = getm();
-    uint64_t x = m->rand; /* xorshift64* */
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    m->rand = x;
-    return (uint32_t)(((x * 0x2545F4914F6CDD1DULL) >> 32) * n >> 32);
+    if (!m)
+        fatal("%s called from a thread that does not run goroutines", what);
+    return m;
 }
 
-/* spin_lock's slow path (see runtime.h): spin, yield after SPIN_TRIES. */
-void spin_lock_wait(spinlock *l)
+/* ---- go: newproc ------------------------------------------------------ */
+
+/* yield_to_new's after: on the same M as the switch, so still holding p. */
+static void yield_to_new_after(G *g, void *p)
 {
-    enum { SPIN_TRIES = 100 };
-    do {
-        for (int i = 0;
-             atomic_load_explicit(&l->held, memory_order_relaxed); i++)
-            if (i < SPIN_TRIES)
-                cpu_relax();
-            else
-                sched_yield();
-    } while (atomic_exchange_explicit(&l->held, 1, memory_order_acquire));
+    runqput(p, g, true);
 }
 
-/* ---- Notes: an M's sleep and wake-up (Go: runtime.note, futex) -------- */
-
-static long futex(atomic_uint *addr, int op, unsigned val,
-                  const struct timespec *ts, unsigned bitset)
-{
-    return syscall(SYS_futex, addr, op, val, ts, NULL, bitset);
-}
-
-static void note_clear(note *n)
-{
-    atomic_store_explicit(&n->key, 0, memory_order_relaxed);
-}
-
-static void note_wakeup(note *n)
-{
-    atomic_store_explicit(&n->key, 1, memory_order_release);
-    futex(&n->key, FUTEX_WAKE_PRIVATE, 1, NULL, 0);
-}
-
-/* Sleep until note_wakeup or until now_ns() >= deadline. */
-static void note_sleep(note *n, int64_t deadline)
-{
-    while (!atomic_load_explicit(&n->key, memory_order_acquire)) {
-        if (deadline == INT64_MAX) {
-            futex(&n->key, FUTEX_WAIT_PRIVATE, 0, NULL, 0);
-            continue;
-        }
-        if (now_ns() >= deadline)
-            return;
-        struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
-        futex(&n->key, FUTEX_WAIT_BITSET_PRIVATE, 0, &ts,
-              FUTEX_BITSET_MATCH_ANY); /* absolute, CLOCK_MONOTONIC */
-    }
-}
-
-/* ---- The switch ------------------------------------------------------- */
-
-static void gstart(P *p, G *g);
-
-static void after_switch(G *self)
+/* The running G has just put a new G in runnext: run that one now, and
+   this one right after it (it takes runnext in turn). */
+static void yield_to_new(void)
 {
     M *m = getm();
-    san_switch_finish(&self->san, m->prev ? &m->prev->san : NULL);
-    if (m->after) {
-        void (*after)(G *, void *) = m->after;
-        m->after = NULL;
-        after(m->prev, m->after_arg);
-    }
+    G *g = m->curg;
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    switch_to_next(g, yield_to_new_after, m->p);
 }
 
 /*
- * Switch this M from the G running now (from) to `to`. Go: gogo.
- *
- * Before: from's status says why it stops; it is in no queue yet.
- * after(from, arg) runs on `to`, right after the switch, once from's
- * registers are saved: only then may another M find `from` (put it in a
- * run queue, release the lock of the wait queue it sits in, free it).
- * Returns when some M switches back to `from`: maybe another thread.
+ * Go: runtime.newproc. A G (a dead one reused, if any) with go()'s
+ * argument copied into it, at the front of this P's queue. Its stack
+ * comes when it first runs (gstart): a tree of goroutines (skynet), whose
+ * nodes spawn all their children before the first one runs, then uses a
+ * few warm stacks in turn instead of one per waiting child (Go gives the
+ * stack at go(); ours at go() made skynet 209 -> 341 ms, measured).
  */
-__attribute__((noinline)) static void gogo(G *from, G *to,
-                                           void (*after)(G *, void *),
-                                           void *arg)
+void go_spawn(void (*fn)(void *), const void *arg, size_t size)
 {
-    M *m = getm();
-    if (!to->ctx.sp) /* never ran: give it a stack now */
-        gstart(m->p, to);
-    m->curg = to;
-    m->prev = from;
-    m->after = after;
-    m->after_arg = arg;
-    atomic_store_explicit(&to->status, G_RUNNING, memory_order_relaxed);
-    if (!from->stack_guarded)
-        stack_check(from);
-    bool ends = atomic_load_explicit(&from->status, memory_order_relaxed) ==
-                G_DEAD;
-    san_switch_start(&from->san, &to->san, ends);
-    ctx_switch(&from->ctx, &to->ctx);
-    after_switch(from);
+    runtime_start();
+    P *p = must_m("go")->p;
+    if (size > ARG_MAX_BYTES)
+        fatal("newproc: function arguments too large for new goroutine "
+              "(%zu bytes, at most %d)", size, ARG_MAX_BYTES);
+    G *g = gfget(p);
+    if (p->goidcache == p->goidcacheend) { /* Go: p.goidcache */
+        p->goidcache = atomic_fetch_add_explicit(&sched.goidgen, GOID_BATCH,
+                                                 memory_order_relaxed) + 1;
+        p->goidcacheend = p->goidcache + GOID_BATCH;
+    }
+    g->id = p->goidcache++;
+    g->fn = fn;
+    g->argsize = (uint16_t)size;
+    g->arg = size <= G_ARGBUF ? g->argbuf : malloc(size);
+    if (!g->arg)
+        fatal("out of memory (go argument)");
+    if (size) /* arg may be NULL then */
+        memcpy(g->arg, arg, size);
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    runqput(p, g, true);
+    wakep();
+    /* A loop of go() in Go is preempted within 10 ms (sysmon), so the Gs
+       it makes start running meanwhile. Ours is never preempted: a loop
+       of a million go() would pile up a million Gs (150 MB at
+       GOMAXPROCS=1; at 2, 22 to 121 MB from run to run, whether or not
+       the other P kept up). So a spawner whose ring is full lets the G
+       it just made run first. */
+    if (atomic_load_explicit(&p->nrunq, memory_order_relaxed) > RUNQ_SIZE)
+        yield_to_new();
 }
 
-static void goroutine_entry(void);
-
 /*
- * A G gets its stack when it first runs, not at go(): a million goroutines
- * that wait in run queues then cost a G each (144 bytes), and each one
- * that starts after another ended reuses that one's stack. One stack slot
- * (stack.c), as gstart leaves it:
+ * The G's first run: a stack (a free one of this P's, if any: warm), the
+ * argument moved to its top, and a first frame under it, so that the
+ * first switch to the G "returns" into goroutine_entry. One stack slot
+ * (stack.c), as it leaves it:
  *
  *   slot end  +-------------------------------+
  *             | free_stack record, while the  |  STACK_TOP_RESERVE
  *             | stack is free (stack.c)       |
  *   stack_hi  +-------------------------------+
- *             | go()'s argument, if it waited |  ARG_AREA: argbuf's size,
- *             | in unstarted.argbuf           |  rounded up to 16
- *   top       +-------------------------------+  16-byte aligned
+ *             | go()'s argument: argsize bytes|  at most ARG_MAX_BYTES
+ *   top       +-------------------------------+  rounded down to 16
  *             | first frame: 0, entry         |  ctx_init (context_*.h)
  *             +-------------------------------+  <- ctx.sp
  *             | goroutine_entry, fn, ...      |
  *             |   grow down                   |
  *   stack_lo  +-------------------------------+
- *             | guard page: no access         |  one page
+ *             | guard page: no access (or a   |  one page
+ *             | canary page: stack.c)         |
  *   slot      +-------------------------------+
- *
- * The first frame is always at the same place, whatever the argument's
- * size: goexit counts on it. An argument larger than argbuf was
- * malloc'ed by go_spawn and stays there.
  */
 static void gstart(P *p, G *g)
 {
     stack_get(p, g);
-    char *top = g->stack_hi - ARG_AREA;
-    if (g->argsize <= ARGBUF_SIZE) {
-        memcpy(top, g->unstarted.argbuf, g->argsize);
-        g->arg = top;
-    }
+    char *top = (char *)((uintptr_t)(g->stack_hi - g->argsize) &
+                         ~(uintptr_t)15);
+    memcpy(top, g->arg, g->argsize);
+    if (g->arg != g->argbuf)
+        free(g->arg);
+    g->arg = top;
     san_fiber_init(&g->san, g->stack_lo, (size_t)(g->stack_hi - g->stack_lo));
-    ctx_init(&g->ctx, top, goroutine_entry); /* overwrites argbuf */
+    ctx_init(&g->ctx, top, goroutine_entry);
 }
 
-/* ---- Run queues (Go: runqput, runqget, runqsteal, globrunqget) -------- */
+/* ---- Waking an M: wakep, startm, newm --------------------------------- */
 
-static void runq_count(P *p)
-{
-    atomic_store_explicit(&p->nrunq,
-                          p->runqtail - p->runqhead + (p->runnext != NULL),
-                          memory_order_relaxed);
-}
-
-/*
- * A P's run queue is touched by the M holding the P and by thieves: Ms
- * holding other Ps (runqsteal). With GOMAXPROCS=1 there are no thieves,
- * and the one P goes from M to M only through sched.lock; so the lock is
- * skipped: its atomic exchange, twice per switch, was 2.8 ns of the
- * 16.8 ns of a gosched here (measured; Go's lock-free ring pays a CAS).
- */
-static void runq_lock(P *p)
-{
-    if (sched.nprocs > 1)
-        spin_lock(&p->runqlock);
-}
-
-static void runq_unlock(P *p)
-{
-    if (sched.nprocs > 1)
-        spin_unlock(&p->runqlock);
-}
-
-/*
- * Put n Gs at the global queue's tail (Go: globrunqputbatch).
- *
- * Go links the global queue through the Gs (g.schedlink); ours is a ring
- * of pointers that doubles when full. Moving a batch between it and a P's
- * ring then copies pointers and touches no G, where walking a list of 128
- * Gs that have waited long enough to leave the cache is 128 cache misses
- * in a row (a million go() at GOMAXPROCS=1: 168 -> 157 ns each, measured).
- */
-static void globrunqput(G *const *gs, int n)
-{
-    pthread_mutex_lock(&sched.lock);
-    size_t size = (size_t)atomic_load(&sched.runqsize);
-    if (size + (size_t)n > sched.runqcap) {
-        size_t cap = sched.runqcap ? sched.runqcap : RUNQ_SIZE;
-        while (cap < size + (size_t)n)
-            cap *= 2;
-        G **q = malloc(cap * sizeof *q);
-        if (!q)
-            fatal("out of memory (global run queue)");
-        for (size_t i = 0; i < size; i++)
-            q[i] = sched.runq[(sched.runqhead + i) & (sched.runqcap - 1)];
-        free(sched.runq);
-        sched.runq = q;
-        sched.runqcap = cap;
-        sched.runqhead = 0;
-    }
-    for (int i = 0; i < n; i++)
-        sched.runq[(sched.runqhead + size + (size_t)i) &
-                   (sched.runqcap - 1)] = gs[i];
-    atomic_store(&sched.runqsize, (int)size + n);
-    pthread_mutex_unlock(&sched.lock);
-}
-
-/* The local ring is full: move its older half and g to the global queue.
-   Called with p's run queue locked. Go: runqputslow. Not inlined: in
-   runqput it made every call save four registers it rarely needs. */
-__attribute__((noinline)) static void runqputslow(P *p, G *g)
-{
-    G *batch[RUNQ_SIZE / 2 + 1];
-    for (int i = 0; i < RUNQ_SIZE / 2; i++)
-        batch[i] = p->runq[p->runqhead++ % RUNQ_SIZE];
-    batch[RUNQ_SIZE / 2] = g;
-    globrunqput(batch, RUNQ_SIZE / 2 + 1);
-}
-
-/*
- * Go: runqput. next: g runs next on this P (the G it displaces joins the
- * ring), as `go` and goready do; else g joins the ring's newest end.
- * Only the M holding p calls this.
- */
-static void runqput(P *p, G *g, bool next)
-{
-    runq_lock(p);
-    if (next) {
-        G *old = p->runnext;
-        p->runnext = g;
-        g = old;
-    }
-    if (g) {
-        if (p->runqtail - p->runqhead < RUNQ_SIZE)
-            p->runq[p->runqtail++ % RUNQ_SIZE] = g;
-        else
-            runqputslow(p, g);
-    }
-    runq_count(p);
-    runq_unlock(p);
-}
-
-/* gosched: g goes to the oldest end of the ring, behind everything. */
-static void runqput_yield(P *p, G *g)
-{
-    runq_lock(p);
-    if (p->runqtail - p->runqhead < RUNQ_SIZE)
-        p->runq[--p->runqhead % RUNQ_SIZE] = g;
-    else
-        runqputslow(p, g);
-    runq_count(p);
-    runq_unlock(p);
-}
-
-/* Go: runqget. runnext first, then the newest (LIFO), or, with oldest,
-   the oldest of the ring (the fairness pick). Only p's M calls this. */
-static G *runqget(P *p, bool oldest)
-{
-    if (atomic_load_explicit(&p->nrunq, memory_order_relaxed) == 0)
-        return NULL;
-    runq_lock(p);
-    G *g = NULL;
-    if (oldest && p->runqtail != p->runqhead)
-        g = p->runq[p->runqhead++ % RUNQ_SIZE];
-    else if (p->runnext) {
-        g = p->runnext;
-        p->runnext = NULL;
-    } else if (p->runqtail != p->runqhead)
-        g = p->runq[--p->runqtail % RUNQ_SIZE];
-    runq_count(p);
-    runq_unlock(p);
-    return g;
-}
-
-/* Go: globrunqget. Take a G from the global queue, and up to max - 1
-   more into batch[] (*nbatch of them), for the caller to put in its ring
-   once sched.lock is released. sched.lock held. */
-static G *globrunqget_locked(int max, G **batch, int *nbatch)
-{
-    int size = atomic_load(&sched.runqsize);
-    *nbatch = 0;
-    if (size == 0)
-        return NULL;
-    int n = size / sched.nprocs + 1;
-    if (n > size)
-        n = size;
-    if (n > max)
-        n = max;
-    size_t mask = sched.runqcap - 1;
-    G *g = sched.runq[sched.runqhead & mask];
-    for (int i = 1; i < n; i++)
-        batch[i - 1] = sched.runq[(sched.runqhead + (size_t)i) & mask];
-    sched.runqhead += (size_t)n;
-    atomic_store(&sched.runqsize, size - n);
-    *nbatch = n - 1;
-    return g;
-}
-
-/* Put n Gs at the newest end of p's ring, under one lock (they come from
-   the global queue or a victim's ring, because p's was empty). */
-static void runqput_batch(P *p, G *const *gs, int n)
-{
-    runq_lock(p);
-    for (int i = 0; i < n; i++) {
-        if (p->runqtail - p->runqhead < RUNQ_SIZE)
-            p->runq[p->runqtail++ % RUNQ_SIZE] = gs[i];
-        else
-            runqputslow(p, gs[i]);
-    }
-    runq_count(p);
-    runq_unlock(p);
-}
-
-/*
- * A batch (up to half a ring) only when p's queue is empty, as Go's
- * findRunnable; one G otherwise, as Go's schedule() does on its 61st
- * tick. A batch poured into a ring that is nearly full spills back to the
- * global queue: skynet moved 4.6 million Gs back and forth so, 129 at a
- * time, and two Ps queued for sched.lock.
- */
-static G *globrunqget(P *p)
-{
-    if (atomic_load_explicit(&sched.runqsize, memory_order_relaxed) == 0)
-        return NULL;
-    int max = atomic_load_explicit(&p->nrunq, memory_order_relaxed) == 0
-                  ? RUNQ_SIZE / 2
-                  : 1;
-    G *batch[RUNQ_SIZE / 2];
-    int nbatch;
-    pthread_mutex_lock(&sched.lock);
-    G *g = globrunqget_locked(max, batch, &nbatch);
-    pthread_mutex_unlock(&sched.lock);
-    runqput_batch(p, batch, nbatch);
-    return g;
-}
-
-/*
- * Go: runqsteal. Take the older half of victim's ring into p's; return
- * one G to run. runnext too (only on the last round, as Go: the victim is
- * likely about to run it).
- */
-static G *runqsteal(P *p, P *victim, bool stealnext)
-{
-    if (atomic_load_explicit(&victim->nrunq, memory_order_relaxed) == 0)
-        return NULL;
-    spin_lock(&victim->runqlock);
-    uint32_t n = victim->runqtail - victim->runqhead;
-    if (n == 0 && stealnext && victim->runnext) {
-        /* Go: runqgrab. victim's runnext was most likely readied by a
-           goroutine about to park (a channel hand-off): its M runs it in
-           a moment. Taking it moved one of a ping-ponging pair to our
-           thread after every wake-up; the wait also keeps us spinning, so
-           wakep wakes no one meanwhile. Go's 3 us (Linux: 50 us or more,
-           the timer slack) took an unbuffered ping-pong at GOMAXPROCS=2
-           from 25,000 futex wake-ups per million round trips to a few
-           hundred, and from 170 to 87 ns per round trip (measured). */
-        spin_unlock(&victim->runqlock);
-        usleep(3);
-        spin_lock(&victim->runqlock);
-        n = victim->runqtail - victim->runqhead;
-    }
-    G *batch[RUNQ_SIZE / 2 + 1];
-    n -= n / 2;
-    for (uint32_t i = 0; i < n; i++)
-        batch[i] = victim->runq[victim->runqhead++ % RUNQ_SIZE];
-    if (n == 0 && stealnext && victim->runnext) {
-        batch[n++] = victim->runnext;
-        victim->runnext = NULL;
-    }
-    runq_count(victim);
-    spin_unlock(&victim->runqlock);
-    if (n == 0)
-        return NULL;
-    runqput_batch(p, batch + 1, (int)n - 1);
-    atomic_fetch_add_explicit(&sched.steals, n, memory_order_relaxed);
-    return batch[0];
-}
-
-/* ---- Idle Ps and Ms (Go: pidleput, pidleget, mput, mget) -------------- */
-
+/* Idle Ps and Ms (Go: pidleput, pidleget, mput, mget). */
 static void pidleput(P *p) /* sched.lock held */
 {
     p->link = sched.pidle;
@@ -559,98 +229,7 @@ static void mremove(M *m) /* sched.lock held; m is on midle */
     m->idle = false;
 }
 
-/* ---- Gs: allocation and reuse (Go: malg, gfget, gfput) ---------------- */
-
-/*
- * Gs are made a slab at a time and never freed: a G whose goroutine ended
- * waits on a free list for the next go() (Go also keeps dead Gs:
- * p.gFree, sched.gFree). One aligned_alloc per G cost about 580
- * instructions in glibc and 320 bytes for a 256-byte G (measured, a
- * million go() at GOMAXPROCS=1: 1,350 instructions and 384 bytes of RSS
- * per goroutine before slabs, 620 and 230 with them). A slab is an mmap:
- * the kernel's fresh pages are zero already, so nothing is memset.
- * The slabs, oldest first, are also Go's allgs: every G, for checkdead.
- */
-struct gslab {
-    struct gslab *next;
-    size_t used, cap;  /* g[0..used) handed out, g[0..cap) fit */
-    G g[];
-};
-
-/* A never-used G, from the newest slab. sched.gflock held. */
-static G *gcarve_locked(void)
-{
-    struct gslab *s = sched.gslabtail;
-    if (!s || s->used == s->cap) {
-        s = mmap(NULL, G_SLAB_BYTES, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (s == MAP_FAILED)
-            fatal("out of memory (goroutines)");
-        s->cap = (G_SLAB_BYTES - sizeof *s) / sizeof(G);
-        if (sched.gslabtail)
-            sched.gslabtail->next = s;
-        else
-            sched.gslabs = s;
-        sched.gslabtail = s;
-    }
-    return &s->g[s->used++];
-}
-
-/* A G for an M's g0 or goroutine 1; with_stack: give it one too. */
-static G *galloc(bool with_stack)
-{
-    pthread_mutex_lock(&sched.gflock);
-    G *g = gcarve_locked();
-    pthread_mutex_unlock(&sched.gflock);
-    if (with_stack)
-        stack_alloc(g);
-    return g;
-}
-
-/* A G for go(): a dead one of p's, else a batch from the shared list,
-   else a batch of new ones; never NULL. */
-static G *gfget(P *p)
-{
-    if (!p->gfree) {
-        pthread_mutex_lock(&sched.gflock);
-        while (p->ngfree < GFREE_LOCAL_MAX / 2) {
-            G *g = sched.gfree;
-            if (g)
-                sched.gfree = g->schedlink;
-            else
-                g = gcarve_locked();
-            g->schedlink = p->gfree;
-            p->gfree = g;
-            p->ngfree++;
-        }
-        pthread_mutex_unlock(&sched.gflock);
-    }
-    G *g = p->gfree;
-    p->gfree = g->schedlink;
-    p->ngfree--;
-    return g;
-}
-
-static void gfput(P *p, G *g)
-{
-    g->schedlink = p->gfree;
-    p->gfree = g;
-    if (++p->ngfree < GFREE_LOCAL_MAX)
-        return;
-    pthread_mutex_lock(&sched.gflock);
-    while (p->ngfree > GFREE_LOCAL_MAX / 2) {
-        G *old = p->gfree;
-        p->gfree = old->schedlink;
-        p->ngfree--;
-        old->schedlink = sched.gfree;
-        sched.gfree = old;
-    }
-    pthread_mutex_unlock(&sched.gflock);
-}
-
-/* ---- Waking Ms (Go: wakep, startm, newm) ------------------------------ */
-
-static void m_loop(void);
+static void schedule(void);
 
 static void *mstart(void *arg) /* a new M's thread; Go: mstart */
 {
@@ -662,7 +241,7 @@ static void *mstart(void *arg) /* a new M's thread; Go: mstart */
     m->curg = m->g0;
     m->p = m->nextp;
     m->nextp = NULL;
-    m_loop();
+    schedule();
     return NULL;
 }
 
@@ -673,7 +252,7 @@ static void newm(P *p, bool spinning, int id)
     if (!m)
         fatal("out of memory (Ms)");
     m->id = id;
-    m->g0 = galloc(false);
+    m->g0 = galloc();
     m->nextp = p;
     m->spinning = spinning;
     m->rand = 0x9E3779B97F4A7C15ULL * (uint64_t)(id + 1);
@@ -762,47 +341,7 @@ void sched_timer_added(void)
         note_wakeup(&m->park); /* Ms are never freed: safe unlocked */
 }
 
-/* ---- Deadlock (Go: checkdead) ----------------------------------------- */
-
-/*
- * Called with sched.lock held by an M going idle. If every P is idle, the
- * global queue is empty and no timer is pending, no goroutine can ever
- * run again: only a running goroutine or a timer readies one. Go also
- * counts Ms in system calls; ours keep their P while in one.
- */
-static int by_goid(const void *a, const void *b)
-{
-    int64_t x = (*(G *const *)a)->id, y = (*(G *const *)b)->id;
-    return (x > y) - (x < y);
-}
-
-static void checkdead(void)
-{
-    if (atomic_load(&sched.npidle) != sched.nprocs ||
-        atomic_load(&sched.runqsize) != 0 || timers_pending())
-        return;
-    fflush(stdout);
-    fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n");
-    /* Every waiting G, in the order Go lists them: by goroutine id. */
-    pthread_mutex_lock(&sched.gflock);
-    size_t n = 0, cap = 0;
-    for (struct gslab *s = sched.gslabs; s; s = s->next)
-        cap += s->used;
-    G **waiting = malloc(cap * sizeof *waiting);
-    for (struct gslab *s = sched.gslabs; s && waiting; s = s->next)
-        for (G *g = s->g; g < s->g + s->used; g++)
-            if (atomic_load(&g->status) == G_WAITING)
-                waiting[n++] = g;
-    if (waiting)
-        qsort(waiting, n, sizeof *waiting, by_goid);
-    for (size_t i = 0; i < n; i++)
-        fprintf(stderr, "\ngoroutine %lld [%s]:\n",
-                (long long)waiting[i]->id, waiting[i]->waitreason);
-    fflush(stderr);
-    _exit(2);
-}
-
-/* ---- Finding work (Go: findRunnable, stealWork, stopm) ---------------- */
+/* ---- schedule: what every M's g0 does --------------------------------- */
 
 static bool timers_due(void)
 {
@@ -814,6 +353,20 @@ static void run_due_timers(void)
 {
     if (timers_due())
         timers_run(now_ns());
+}
+
+static G *findrunnable(M *m);
+static void execute(G *from, G *to, void (*after)(G *, void *), void *arg);
+
+/* Go: schedule, on g0: find a G, run it; again when it stops and
+   nothing else on the P could run (see switch_to_next). */
+static void schedule(void)
+{
+    for (;;) {
+        M *m = getm();
+        G *g = findrunnable(m);
+        execute(m->g0, g, NULL, NULL);
+    }
 }
 
 static G *stealwork(P *p)
@@ -842,6 +395,39 @@ static bool any_runq_work(void)
         if (atomic_load_explicit(&sched.allp[i].nrunq, memory_order_relaxed))
             return true;
     return false;
+}
+
+/*
+ * Called with sched.lock held by an M going idle. If every P is idle, the
+ * global queue is empty and no timer is pending, no goroutine can ever
+ * run again: only a running goroutine or a timer readies one. Go also
+ * counts Ms in system calls; ours keep their P while in one.
+ */
+static int by_goid(const void *a, const void *b)
+{
+    int64_t x = (*(G *const *)a)->id, y = (*(G *const *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static void checkdead(void)
+{
+    if (atomic_load(&sched.npidle) != sched.nprocs ||
+        atomic_load(&sched.runqsize) != 0 || timers_pending())
+        return;
+    fflush(stdout);
+    fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n");
+    /* Every waiting G, in the order Go lists them: by goroutine id. */
+    G **all;
+    size_t n = allgs(&all), nwaiting = 0;
+    for (size_t i = 0; i < n; i++)
+        if (atomic_load(&all[i]->status) == G_WAITING)
+            all[nwaiting++] = all[i];
+    qsort(all, nwaiting, sizeof *all, by_goid);
+    for (size_t i = 0; i < nwaiting; i++)
+        fprintf(stderr, "\ngoroutine %lld [%s]:\n", (long long)all[i]->id,
+                all[i]->waitreason);
+    fflush(stderr);
+    _exit(2);
 }
 
 /* Go: stopm. Sleep, without a P, until startm hands us one. The first
@@ -949,25 +535,59 @@ static G *findrunnable(M *m)
     }
 }
 
-/* Go: schedule, on g0: the loop every M runs when it has no G. */
-static void m_loop(void)
+/* ---- execute: the switch --------------------------------------------- */
+
+static void after_switch(G *self)
 {
-    for (;;) {
-        M *m = getm();
-        if (m->nextg) /* schedule may leave due timers to us */
-            run_due_timers();
-        G *g = m->nextg ? m->nextg : findrunnable(m);
-        m->nextg = NULL;
-        gogo(m->g0, g, NULL, NULL);
+    M *m = getm();
+    san_switch_finish(&self->san, m->prev ? &m->prev->san : NULL);
+    if (m->after) {
+        void (*after)(G *, void *) = m->after;
+        m->after = NULL;
+        after(m->prev, m->after_arg);
     }
 }
 
 /*
- * The running G `cur` stops (its status is set): switch to the next G of
- * this P, or to the M's g0, which looks further and sleeps if there is
- * nothing. after(cur, arg) runs once cur's registers are saved.
+ * Switch this M from the G running now (from) to `to`, starting `to`
+ * first if it never ran. Go: execute + gogo.
+ *
+ * Before: from's status says why it stops; it is in no queue yet.
+ * after(from, arg) runs on `to`, right after the switch, once from's
+ * registers are saved: only then may another M find `from` (put it in a
+ * run queue, release the lock of the wait queue it sits in, free it).
+ * Returns when some M switches back to `from`: maybe another thread.
  */
-static void schedule(G *cur, void (*after)(G *, void *), void *arg)
+__attribute__((noinline)) static void execute(G *from, G *to,
+                                              void (*after)(G *, void *),
+                                              void *arg)
+{
+    M *m = getm();
+    if (!to->ctx.sp) /* its first run */
+        gstart(m->p, to);
+    m->curg = to;
+    m->prev = from;
+    m->after = after;
+    m->after_arg = arg;
+    atomic_store_explicit(&to->status, G_RUNNING, memory_order_relaxed);
+    if (!from->stack_guarded)
+        stack_check(from);
+    bool ends = atomic_load_explicit(&from->status, memory_order_relaxed) ==
+                G_DEAD;
+    san_switch_start(&from->san, &to->san, ends);
+    ctx_switch(&from->ctx, &to->ctx);
+    after_switch(from);
+}
+
+/* ---- Stopping: gopark, goready, gosched, goexit ----------------------- */
+
+/*
+ * The running G `cur` stops (its status is set): switch to the next G of
+ * this P, or to the M's g0, whose schedule looks further and sleeps if
+ * there is nothing. after(cur, arg) runs once cur's registers are saved.
+ * Go: mcall(park_m, gosched_m, goexit0) + schedule, in one step.
+ */
+static void switch_to_next(G *cur, void (*after)(G *, void *), void *arg)
 {
     M *m = getm();
     P *p = m->p;
@@ -975,61 +595,90 @@ static void schedule(G *cur, void (*after)(G *, void *), void *arg)
         atomic_load_explicit(&p->schedtick, memory_order_relaxed) + 1;
     atomic_store_explicit(&p->schedtick, tick, memory_order_relaxed);
     G *next = NULL;
-    bool timers = false;
     if (tick % GLOBAL_CHECK_TICKS == 0) { /* fairness: the oldest first */
+        /* Due timers run on g0 (findrunnable), after `after`: cur may
+           hold the lock of the very channel a timer sends on. */
+        if (timers_due()) {
+            execute(cur, m->g0, after, arg);
+            return;
+        }
         next = globrunqget(p);
         if (!next)
             next = runqget(p, true);
-        /* Due timers run on g0, after `after`: cur may hold the lock of
-           the very channel a timer sends on (it parks on it). */
-        timers = timers_due();
     }
-    if (!next && !timers)
+    if (!next)
         next = runqget(p, false);
-    /* A G that needs a brand-new stack (an mmap'ed slot, a page fault)
-       starts from g0: `after` (often an unlock) must not wait for that. */
-    if (next && (timers || (!next->ctx.sp && !p->stackcache))) {
-        m->nextg = next;
-        next = NULL;
-    }
-    gogo(cur, next ? next : m->g0, after, arg);
+    execute(cur, next ? next : m->g0, after, arg);
 }
 
-/* ---- Goroutines: start, park, ready, yield, end ----------------------- */
+void gopark(void (*unlockf)(G *g, void *arg), void *arg, const char *reason)
+{
+    runtime_start();
+    G *g = must_m("a blocking call")->curg;
+    g->waitreason = reason;
+    atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
+    switch_to_next(g, unlockf, arg);
+}
 
-static void gfput_after(G *dead, void *arg)
+void unlock_after_park(G *g, void *lock)
+{
+    (void)g;
+    spin_unlock(lock);
+}
+
+void goready(G *g)
+{
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    M *m = getm();
+    if (m && m->p)
+        runqput(m->p, g, true);
+    else
+        globrunqput(g); /* a timer run by an M without P */
+    wakep();
+}
+
+/* gosched's after: on the same M as the switch, so still holding p. */
+static void gosched_after(G *g, void *p)
+{
+    runqput_oldest(p, g);
+}
+
+void gosched(void)
+{
+    runtime_start();
+    M *m = must_m("gosched");
+    G *g = m->curg;
+    /* Nothing else could run on this P now: no G in its queue or in the
+       global queue, no timer due. Go queues g and finds it again at once;
+       we just go on. Two goroutines alone on two Ps then yield for almost
+       nothing: before, each gosched went to g0 and back (17 -> 3 ns a
+       yield at GOMAXPROCS=2, measured). */
+    if (!atomic_load_explicit(&m->p->nrunq, memory_order_relaxed) &&
+        !atomic_load_explicit(&sched.runqsize, memory_order_relaxed) &&
+        !timers_due())
+        return;
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    switch_to_next(g, gosched_after, m->p);
+}
+
+/* goexit's after, on the next G: the dead one's stack and G are free for
+   the next go(). Go: goexit0. */
+static void gdestroy(G *dead, void *arg)
 {
     (void)arg;
+    P *p = getm()->p;
     san_fiber_destroy(&dead->san);
-    dead->ctx.sp = NULL; /* unstarted again */
-    if (dead->argsize > ARGBUF_SIZE)
-        free(dead->arg);
-    gfput(getm()->p, dead);
+    dead->ctx.sp = NULL; /* to be started again, by the next go() */
+    stack_put(p, dead);
+    gfput(p, dead);
 }
 
-/*
- * Go: goexit1 + goexit0. The end of every goroutine's function.
- *
- * Our stack goes back to the P's cache before we leave it, so that the
- * next G, if it has never run, starts on it at once: a warm stack (its
- * pages already there), and one switch instead of two through g0 (see
- * schedule). When the stack went back only after the switch, a million
- * short goroutines in a row took the detour through g0 every time.
- * Safe: only the M holding p takes stacks from p's cache, in gogo just
- * before it switches. gstart then writes, at the top of this stack, the
- * new G's argument over ours, which we no longer need, and its first
- * frame over ours: the entry address our first switch popped, and the
- * null return address goroutine_entry never returns to. All our live
- * frames lie below those (gogo's at the bottom: we leave from there, and
- * never come back). The free stack's own description lies above the
- * stack proper (stack.c).
- */
+/* Go: goexit1. The end of every goroutine's function. */
 _Noreturn static void goexit(void)
 {
     G *g = getg();
     atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
-    stack_put(getm()->p, g);
-    schedule(g, gfput_after, NULL);
+    switch_to_next(g, gdestroy, NULL);
     fatal("a dead goroutine was resumed");
 }
 
@@ -1042,11 +691,13 @@ static void goroutine_entry(void)
     goexit();
 }
 
+/* ---- Starting the runtime (Go: schedinit, mstart) --------------------- */
+
 /* M0's g0 runs on a stack of ours: the main thread's is goroutine 1's. */
 static void g0_main(void *arg)
 {
     (void)arg;
-    m_loop();
+    schedule();
 }
 
 static int env_gomaxprocs(void)
@@ -1077,12 +728,13 @@ static void runtime_init(void)
     }
     stack_init();
     m0->rand = 0x9E3779B97F4A7C15ULL;
-    m0->g0 = galloc(true);
+    m0->g0 = galloc();
+    stack_alloc(m0->g0);
     m0->g0->fn = g0_main;
     san_fiber_init(&m0->g0->san, m0->g0->stack_lo,
                    (size_t)(m0->g0->stack_hi - m0->g0->stack_lo));
     ctx_init(&m0->g0->ctx, m0->g0->stack_hi, goroutine_entry);
-    G *g1 = galloc(false); /* the main thread's stack is its own */
+    G *g1 = galloc(); /* the main thread's stack is its own */
     g1->id = atomic_fetch_add(&sched.goidgen, 1) + 1;
     stack_adopt_thread(g1);
     san_fiber_adopt(&g1->san);
@@ -1101,118 +753,40 @@ void runtime_start(void)
         pthread_once(&start_once, runtime_init);
 }
 
-static M *must_m(const char *what)
+/* ---- Odds and ends ---------------------------------------------------- */
+
+/* Both end the process at once, as Go does: no atexit handlers, while
+   other Ms may still be running goroutines. */
+void fatal(const char *fmt, ...)
+{
+    fflush(stdout);
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fatal error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    _exit(2);
+}
+
+void gopanic(const char *msg)
+{
+    fflush(stdout);
+    G *g = getg();
+    fprintf(stderr, "panic: %s\n\ngoroutine %lld [running]:\n", msg,
+            g ? (long long)g->id : 0LL);
+    _exit(2);
+}
+
+uint32_t fastrandn(uint32_t n)
 {
     M *m = getm();
-    if (!m)
-        fatal("%s called from a thread that does not run goroutines", what);
-    return m;
-}
-
-/* yield_to_new's after: on the same M as the switch, so still holding p. */
-static void yield_to_new_after(G *g, void *p)
-{
-    runqput(p, g, true);
-}
-
-/* The running G has just put a new G in runnext: run that one now, and
-   this one right after it (it takes runnext in turn). */
-static void yield_to_new(void)
-{
-    M *m = getm();
-    G *g = m->curg;
-    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
-    schedule(g, yield_to_new_after, m->p);
-}
-
-/* Go: runtime.newproc. */
-void go_spawn(void (*fn)(void *), const void *arg, size_t size)
-{
-    runtime_start();
-    P *p = must_m("go")->p;
-    if (size > ARG_MAX_BYTES)
-        fatal("newproc: function arguments too large for new goroutine "
-              "(%zu bytes, at most %d)", size, ARG_MAX_BYTES);
-    G *g = gfget(p);
-    if (p->goidcache == p->goidcacheend) { /* Go: p.goidcache */
-        p->goidcache = atomic_fetch_add_explicit(&sched.goidgen, GOID_BATCH,
-                                                 memory_order_relaxed) + 1;
-        p->goidcacheend = p->goidcache + GOID_BATCH;
-    }
-    g->id = p->goidcache++;
-    g->fn = fn;
-    g->argsize = (uint16_t)size;
-    if (size == 0) {
-        /* nothing to copy (and arg may be NULL) */
-    } else if (size <= ARGBUF_SIZE) {
-        memcpy(g->unstarted.argbuf, arg, size); /* gstart moves it */
-    } else {
-        g->arg = malloc(size);
-        if (!g->arg)
-            fatal("out of memory (go argument)");
-        memcpy(g->arg, arg, size);
-    }
-    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
-    runqput(p, g, true);
-    wakep();
-    /* A loop of go() in Go is preempted within 10 ms (sysmon), so the Gs
-       it makes start running meanwhile. Ours is never preempted: a loop
-       of a million go() would pile up a million Gs (150 MB at
-       GOMAXPROCS=1; at 2, 22 to 121 MB from run to run, whether or not
-       the other P kept up). So a spawner whose ring is full lets the G
-       it just made run first. */
-    if (atomic_load_explicit(&p->nrunq, memory_order_relaxed) > RUNQ_SIZE)
-        yield_to_new();
-}
-
-void gopark(void (*unlockf)(G *g, void *arg), void *arg, const char *reason)
-{
-    runtime_start();
-    G *g = must_m("a blocking call")->curg;
-    g->waitreason = reason;
-    atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
-    schedule(g, unlockf, arg);
-}
-
-void unlock_after_park(G *g, void *lock)
-{
-    (void)g;
-    spin_unlock(lock);
-}
-
-void goready(G *g)
-{
-    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
-    M *m = getm();
-    if (m && m->p)
-        runqput(m->p, g, true);
-    else
-        globrunqput(&g, 1); /* a timer run by an M without P */
-    wakep();
-}
-
-/* after runs on the same M as the switch, so still holding p. */
-static void yield_after(G *g, void *p)
-{
-    runqput_yield(p, g);
-}
-
-void gosched(void)
-{
-    runtime_start();
-    M *m = must_m("gosched");
-    G *g = m->curg;
-    /* Nothing else could run on this P now: no G in its queue or in the
-       global queue, no timer due. Go queues g and finds it again at once;
-       we just go on. So a goroutine alone on its P yields for almost
-       nothing (two such at GOMAXPROCS=2: 17 -> 2 ns a yield, measured;
-       through g0 and back, it cost more than sharing one P). */
-    if (!atomic_load_explicit(&m->p->nrunq, memory_order_relaxed) &&
-        !atomic_load_explicit(&sched.runqsize, memory_order_relaxed) &&
-        !timers_due())
-        return;
-    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
-    schedule(g, yield_after, m->p);
+    uint64_t x = m->rand; /* xorshift64* */
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    m->rand = x;
+    return (uint32_t)(((x * 0x2545F4914F6CDD1DULL) >> 32) * n >> 32);
 }
 
 int gomaxprocs(void)

@@ -86,7 +86,7 @@ enum {
 
 /* A free stack, described at its own top (its memory is ours), in a
    place of its own above the stack proper [stack_lo, stack_hi), where no
-   frame ever lies: goexit gives back the stack it still runs on. */
+   frame nor go() argument ever lies. */
 struct free_stack {
     struct free_stack *next;
     char *lo;
@@ -215,12 +215,10 @@ static bool canary_intact(char *lo)
     return memcmp(canary_page(lo), canary_pattern, CANARY_BYTES) == 0;
 }
 
-/* Called on g's own stack: by gogo as g leaves it, by stack_put as g
-   ends. Our frame's address is then as low as g's stack goes now. */
+/* Called on g's own stack, by execute (sched.c) as g leaves it, the
+   last time too: our frame's address is then as low as g's stack goes. */
 void stack_check(G *g)
 {
-    if (!g->stack_lo) /* ended: stack_put checked it and gave it back */
-        return;
     if ((uintptr_t)__builtin_frame_address(0) < (uintptr_t)g->stack_lo)
         report_overflow(g, "the stack pointer was below the stack "
                            "at a switch");
@@ -419,13 +417,11 @@ void stack_get(P *p, G *g)
 }
 
 /* The stack of g, whose goroutine has ended, goes to the top of p's
-   cache. The caller may still be running on it (see goexit in sched.c):
-   so when the cache is full, the older half goes to the shared list,
-   never this one, which stays where only p's M will find it. */
+   cache (the next go() on p takes it: warm); when the cache is full, its
+   older half goes to the shared list. The caller runs on another stack:
+   g's was checked as g left it for the last time (execute in sched.c). */
 void stack_put(P *p, G *g)
 {
-    if (!g->stack_guarded)
-        stack_check(g);
     if (p->nstackcache >= STACK_CACHE_MAX) {
         pthread_mutex_lock(&stacks.lock);
         while (p->nstackcache > STACK_CACHE_MAX / 2) {
