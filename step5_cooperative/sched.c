@@ -17,7 +17,7 @@
  * - A goroutine that stops (gopark, gosched, its end) switches straight
  *   to the next G of its P: one ctx_switch. Go switches to the M's g0
  *   first (mcall) and then to the next G, two switches; we go to g0 only
- *   when the P has nothing left to run.
+ *   when the P has nothing left to run, or to run due timers.
  * - The local run queue is taken LIFO by its owner (runq.c says why).
  * - No preemption (Go: sysmon + signals since 1.14): a goroutine runs
  *   until it blocks, yields or ends. No hand-off of the P while a
@@ -29,6 +29,11 @@
  *   nor a timer due) returns at once; Go queues the G globally and
  *   finds it again.
  * - One timer heap for all Ps (Go: one per P).
+ * - Goroutine 1 runs on the main thread's own stack (stack_adopt_thread),
+ *   so that C's main needs no entry point of ours; M0's g0 gets a stack
+ *   of ours instead. In Go, m0's g0 owns the main thread's stack and main
+ *   runs on a goroutine stack like any other (rt0_go: newproc for
+ *   runtime.main, then mstart).
  */
 #include "runtime.h"
 
