@@ -1,6 +1,6 @@
 /*
- * go.h: Go's `go` statement, sync.WaitGroup, runtime.Gosched and
- * time.Sleep, on one OS thread per goroutine (as in step 2).
+ * go.h: Go's `go` statement, runtime.Gosched, time.Sleep, sync.WaitGroup
+ * and sync.Mutex, on one OS thread per goroutine (as in step 2).
  *
  * Step 5 offers the same names on its own scheduler, so a program written
  * against go.h and chan.h runs on either.
@@ -8,7 +8,8 @@
 #ifndef GO_H
 #define GO_H
 
-#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,29 +29,39 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size);
         go_spawn((fn), &go_arg_, sizeof go_arg_);                   \
     } while (0)
 
-/* Go: sync.WaitGroup. wg_init before use; no destroy is needed. */
-typedef struct waitgroup {
-    pthread_mutex_t lock;
-    pthread_cond_t zero; /* broadcast when count drops to 0 */
-    long count;          /* goroutines still to call wg_done */
-} waitgroup;
-
-void wg_init(waitgroup *wg);
-/* count < 0: "panic: sync: negative WaitGroup counter", exit 2. */
-void wg_add(waitgroup *wg, int delta);
-void wg_done(waitgroup *wg);
-/* Returns once the count is 0. */
-void wg_wait(waitgroup *wg);
-
 void gosched(void);          /* Go: runtime.Gosched (here sched_yield) */
 void time_sleep(int64_t ns); /* Go: time.Sleep (here nanosleep) */
 
-/*
- * Go: runtime.gopanic, for the misuses Go reports in its own words:
- * prints "panic: <msg>" and "goroutine N [running]:" to stderr and ends
- * the process with status 2, as Go does for a panic nobody recovers (Go
- * then prints the goroutine's stack). For go.c and chan.c.
- */
-_Noreturn void gopanic(const char *msg);
+/* A lock that is only ever held for a few instructions, never while its
+   holder sleeps (runtime.h). In this header because the structs below
+   hold one. */
+typedef struct spinlock {
+    atomic_int held;
+} spinlock;
+
+struct g;
+
+/* Go: sync.WaitGroup. wg_init before use; no destroy is needed. */
+typedef struct waitgroup {
+    spinlock lock;
+    int64_t count;     /* goroutines still to call wg_done */
+    struct g *waiters; /* parked in wg_wait, linked by g->schedlink */
+} waitgroup;
+void wg_init(waitgroup *wg);
+void wg_add(waitgroup *wg, int delta); /* < 0 in all: Go's panic, exit 2 */
+void wg_done(waitgroup *wg);
+void wg_wait(waitgroup *wg); /* returns once the count is 0 */
+
+/* Go: sync.Mutex. A goroutine that waits for it parks. Unlock hands the
+   mutex straight to the longest waiter (Go does so in starvation mode). */
+typedef struct mutex {
+    spinlock lock;
+    bool locked;
+    struct g *head, *tail; /* parked waiters, FIFO, via g->schedlink */
+} mutex;
+void mutex_init(mutex *mu);
+void mutex_lock(mutex *mu);
+void mutex_unlock(mutex *mu); /* unlocked: "fatal error: sync: unlock of
+                                 unlocked mutex", as Go */
 
 #endif
