@@ -1,9 +1,9 @@
 /*
  * chan.h: Go's channels and select, each call next to its Go spelling.
  *
- * Step 4 builds them on OS threads (chan.c); step 5 offers the same names
- * on its own goroutines, so a program written against go.h and chan.h
- * runs unchanged on either.
+ * The same header, and the same chan.c under it, in steps 4 and 5: step
+ * 4 runs it on OS threads, step 5 on goroutines of its own, so a program
+ * written against go.h and chan.h runs unchanged on either.
  *
  *     Go                            C
  *     ch := make(chan int, 8)       chan *ch = make_chan(int, 8);

@@ -1,51 +1,126 @@
 /*
- * go.c: goroutines as OS threads. See go.h.
+ * go.c: goroutines as OS threads, each with its G. See go.h, runtime.h.
  *
  * Each go() is one pthread_create: the thread is the goroutine. It costs
  * a kernel thread, a pid and a stack of 8 MiB of address space (glibc's
  * default), which is why main.c hits a wall at a few thousand goroutines.
  * Go's runtime.newproc instead allocates a g with a 2 KiB stack and puts
  * it on a run queue; step 5 does that.
+ *
+ * What chan.c and sync.c know of a goroutine is its G (runtime.h): the
+ * thread's own record, which park.c puts to sleep and wakes up. A G is
+ * never freed. When its thread ends it goes on a free list, and the next
+ * new thread takes it (Go keeps every g too, and reuses dead ones: gfput,
+ * gfget): goready may still touch a G after its goroutine has woken up
+ * and gone (park.c), and then finds memory that is still a G.
  */
-#include "go.h"
+#include "runtime.h"
 
 #include "common.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-/* Goroutine numbers, as Go prints them in a panic: main's is 1. */
-static atomic_llong goidgen = 1;
-static _Thread_local long long goid = 1;
+static struct {
+    pthread_once_t once;
+    pthread_key_t key;    /* at thread exit, gfput gets the thread's G */
+    pthread_mutex_t lock; /* guards free */
+    G *free;              /* Gs of threads that have ended (Go: gFree) */
+    atomic_llong goidgen; /* the last goroutine id given out */
+} allgs = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER,
+           .goidgen = 1}; /* 1 is main's */
 
-/* What a new thread needs: the function and its own copy of the arg. */
+static _Thread_local G *current_g;
+
+/* A thread's destructor for its G (the key's): the G becomes free. */
+static void gfput(void *p)
+{
+    G *g = p;
+    atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
+    pthread_mutex_lock(&allgs.lock);
+    g->schedlink = allgs.free;
+    allgs.free = g;
+    pthread_mutex_unlock(&allgs.lock);
+}
+
+static void allgs_init(void)
+{
+    int err = pthread_key_create(&allgs.key, gfput);
+    if (err)
+        die_err(err, "pthread_key_create");
+}
+
+/* A G for a new goroutine numbered id: a free one, or a new one. */
+static G *gfget(int64_t id)
+{
+    pthread_once(&allgs.once, allgs_init);
+    pthread_mutex_lock(&allgs.lock);
+    G *g = allgs.free;
+    if (g)
+        allgs.free = g->schedlink;
+    pthread_mutex_unlock(&allgs.lock);
+    if (!g) {
+        g = calloc(1, sizeof *g);
+        if (!g)
+            fatal("out of memory (G)");
+    }
+    g->schedlink = NULL;
+    g->id = id;
+    atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+    return g;
+}
+
+/* The calling thread's G is g from now on, until the thread ends. */
+static void setg(G *g)
+{
+    current_g = g;
+    pthread_setspecific(allgs.key, g);
+}
+
+G *getg(void)
+{
+    return current_g;
+}
+
+void runtime_start(void)
+{
+    if (current_g)
+        return;
+    /* The process's first thread (its id is the pid) runs main. */
+    bool is_main = syscall(SYS_gettid) == getpid();
+    setg(gfget(is_main ? 1 : atomic_fetch_add(&allgs.goidgen, 1) + 1));
+}
+
+/* What a new thread needs: the function, its G, its own copy of arg. */
 struct go_start {
     void (*fn)(void *);
-    long long goid;
+    G *g;
     max_align_t arg[]; /* the copy; max_align_t aligns it for any type */
 };
 
 static void *go_thread(void *p)
 {
     struct go_start *start = p;
-    goid = start->goid;
+    setg(start->g);
     start->fn(start->arg);
     free(start);
-    return NULL;
+    return NULL; /* the thread ends: gfput frees its G */
 }
 
 void go_spawn(void (*fn)(void *), const void *arg, size_t size)
 {
     struct go_start *start = malloc(sizeof *start + size);
     if (!start)
-        die("malloc");
+        fatal("out of memory (go)");
     start->fn = fn;
-    start->goid = atomic_fetch_add(&goidgen, 1) + 1;
+    start->g = gfget(atomic_fetch_add(&allgs.goidgen, 1) + 1);
     if (size)
         memcpy(start->arg, arg, size);
 
@@ -60,42 +135,13 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
         die_err(err, "pthread_create");
 }
 
-void wg_init(waitgroup *wg)
-{
-    pthread_mutex_init(&wg->lock, NULL);
-    pthread_cond_init(&wg->zero, NULL);
-    wg->count = 0;
-}
-
-void wg_add(waitgroup *wg, int delta)
-{
-    pthread_mutex_lock(&wg->lock);
-    wg->count += delta;
-    if (wg->count < 0)
-        gopanic("sync: negative WaitGroup counter");
-    if (wg->count == 0)
-        pthread_cond_broadcast(&wg->zero);
-    pthread_mutex_unlock(&wg->lock);
-}
-
-void wg_done(waitgroup *wg)
-{
-    wg_add(wg, -1);
-}
-
-void wg_wait(waitgroup *wg)
-{
-    pthread_mutex_lock(&wg->lock);
-    while (wg->count > 0)
-        pthread_cond_wait(&wg->zero, &wg->lock);
-    pthread_mutex_unlock(&wg->lock);
-}
-
 void gosched(void)
 {
     sched_yield();
 }
 
+/* Go: time.Sleep parks the goroutine on a timer; a thread can just
+   sleep. */
 void time_sleep(int64_t ns)
 {
     if (ns <= 0)
@@ -106,14 +152,43 @@ void time_sleep(int64_t ns)
             die("nanosleep");
 }
 
+/* Both end the process at once, as Go does: _exit, not exit, as other
+   goroutines are still running and Go runs no deferred calls of theirs
+   either (exit would also start the leak checker of a sanitizer build on
+   a half-finished program). */
+void fatal(const char *fmt, ...)
+{
+    fflush(stdout);
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fatal error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    _exit(2);
+}
+
 void gopanic(const char *msg)
 {
     fflush(stdout);
-    fprintf(stderr, "panic: %s\n\ngoroutine %lld [running]:\n", msg, goid);
-    /*
-     * _exit, not exit: other goroutines are still running, and Go runs
-     * no deferred calls of theirs either. (exit would also start the
-     * leak checker of a sanitizer build on a half-finished program.)
-     */
+    runtime_start(); /* a thread that never waited has no G yet */
+    fprintf(stderr, "panic: %s\n\ngoroutine %lld [running]:\n", msg,
+            (long long)getg()->id);
     _exit(2);
+}
+
+/*
+ * xorshift64* per thread, seeded from the clock and the thread, scaled
+ * to n by multiplying instead of by %, which would favour small values.
+ */
+uint32_t fastrandn(uint32_t n)
+{
+    static _Thread_local uint64_t state;
+    if (state == 0)
+        state = ((uint64_t)now_ns() ^ (uintptr_t)&state) | 1;
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    uint32_t r = (uint32_t)((state * 0x2545F4914F6CDD1DULL) >> 32);
+    return (uint32_t)(((uint64_t)r * n) >> 32);
 }

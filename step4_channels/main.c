@@ -4,15 +4,16 @@
  * What this step adds over step 3: Go's way for goroutines to talk.
  * Channels, with send, receive, close, select and time.After (chan.c),
  * on step 2's go() again, one thread per goroutine (go.c): a goroutine
- * blocked in a channel operation is a thread asleep on a condition
- * variable. The demos end with the price of that: a thread per waiting
+ * blocked in a channel operation is a thread asleep (gopark, park.c).
+ * The demos end with the price of that: a thread per waiting
  * goroutine, and step 3's pool, whose threads all end up waiting, so
  * nothing moves: that stall is on purpose, detected with a timeout,
  * explained and released. Step 5 removes the wall.
  *
- * What Go does: the same books (hchan, sudog; runtime.chansend,
- * chanrecv, closechan, selectgo), but a blocked goroutine is parked
- * (runtime.gopark) and its thread runs another one (runtime.schedule).
+ * What Go does: the same books and calls (hchan, sudog; runtime.chansend,
+ * chanrecv, closechan, selectgo, gopark, goready), but its gopark runs
+ * another goroutine on the thread (runtime.schedule) instead of putting
+ * the thread to sleep.
  *
  * Usage: ./step4 [--bench] [--primes=N] [--workers=N]
  * (--bench runs the benchmarks instead of the demos)

@@ -1,41 +1,53 @@
 /*
- * chan.c: Go's channels and select on goroutines (Go: runtime/chan.go,
- * runtime/select.go), with step 4's API.
+ * chan.c: Go's channels and select, with the structure and the names of
+ * Go's runtime/chan.go and runtime/select.go (hchan, sudog, waitq,
+ * chansend, chanrecv, closechan, selectgo), so that they can be read
+ * next to it. The API is chan.h.
  *
- * Step 4 blocked a thread on a condition variable. Here a goroutine that
- * must wait puts a sudog (a "G waiting on this channel") in the channel's
- * sendq or recvq and parks; its thread runs other goroutines. Three
- * players, as in Go: the sender, the receiver and the channel.
+ * This file does not know what a goroutine is. A goroutine that must
+ * wait puts a sudog ("this G waits here, for this value") in the
+ * channel's sendq or recvq and calls gopark; the goroutine that does the
+ * other half of its operation takes the sudog off, copies the value and
+ * calls goready (runtime.h). Steps 4 and 5 share this file. In step 4,
+ * gopark puts the goroutine's thread to sleep; in step 5 it switches the
+ * thread to another goroutine.
  *
- * Invariants (as runtime/chan.go states them):
+ * Three players, as chan.go says: the sender, the receiver and the
+ * channel. Invariants, as chan.go states them:
  *   at least one of sendq and recvq is empty (a waiting sender and a
- *   waiting receiver would have met);
+ *   waiting receiver would have met), unless one select waits to send
+ *   and to receive on the same channel;
  *   a buffered channel has waiting senders only when its buffer is full,
  *   waiting receivers only when it is empty.
  *
- * A send to a parked receiver copies the value straight into the
- * receiver's variable and readies it (Go: send + goready): no trip
- * through the buffer, one switch later the receiver runs with its value.
+ * Where we differ from Go, on purpose:
+ * - C has no garbage collector: chan_free drops a reference, and a
+ *   pending timer and each sudog of a waiting select hold one, as their
+ *   pointers keep a channel alive in Go.
+ * - len(c) takes the lock: Go reads qcount without it, a data race in C.
+ * - A sudog lives on the waiting goroutine's stack, which stays where it
+ *   is while it waits (Go takes one from a per-P cache, acquireSudog).
+ * - chan_try_send and chan_try_recv take the lock at once: Go first
+ *   looks, without it, whether the operation would block.
  */
 #include "chan.h"
 #include "runtime.h"
 
 #include "common.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Go: sudog. Lives on the waiting goroutine's stack, which stays put
-   while it is parked. */
+/* Go: sudog. One goroutine waiting on one channel, for a plain send or
+   receive or for one case of a select. */
 typedef struct sudog {
     G *g;
     struct sudog *next, *prev; /* in the channel's sendq or recvq */
     chan *c;
-    void *elem;       /* send: the value; recv: where it goes (or NULL) */
-    bool is_select;   /* part of a select: claim g->selectdone first */
-    bool success;     /* true: a peer completed us; false: closed */
-    int index;        /* select: the case it stands for */
+    void *elem;     /* send: the value; recv: where it goes (or NULL) */
+    bool is_select; /* part of a select: claim g->selectdone first */
+    bool success;   /* true: a peer completed us; false: closed */
+    int index;      /* select: the case it stands for */
 } sudog;
 
 typedef struct waitq { /* Go: waitq */
@@ -43,26 +55,28 @@ typedef struct waitq { /* Go: waitq */
 } waitq;
 
 struct chan { /* Go: hchan */
-    spinlock lock;    /* guards everything below */
-    size_t qcount;    /* values in the buffer */
-    size_t dataqsiz;  /* its capacity */
-    size_t elemsize;
-    char *buf;        /* dataqsiz slots of elemsize bytes */
-    size_t sendx;     /* next slot to send into */
-    size_t recvx;     /* next slot to receive from */
+    spinlock lock;   /* guards everything below but refs */
+    size_t qcount;   /* values in the buffer */
+    size_t dataqsiz; /* its capacity, in values */
+    size_t elemsize; /* 0 is fine (chan struct{}) */
+    size_t sendx;    /* next slot to send into */
+    size_t recvx;    /* next slot to receive from */
     bool closed;
-    waitq recvq;      /* parked receivers */
-    waitq sendq;      /* parked senders */
-    atomic_int refs;  /* chan_free's reference + a pending timer's */
+    waitq recvq;     /* waiting receivers */
+    waitq sendq;     /* waiting senders */
+    atomic_int refs; /* chan_free's, a pending timer's, a select's */
+    /* Go: buf, dataqsiz slots of elemsize bytes, allocated with the
+       header (as Go does when the elements hold no pointers). */
+    _Alignas(max_align_t) char buf[];
 };
 
 chan *chan_make(size_t elem_size, size_t cap)
 {
-    chan *c = calloc(1, sizeof *c);
-    if (!c || (elem_size && cap && !(c->buf = calloc(cap, elem_size)))) {
-        fprintf(stderr, "fatal error: out of memory (chan_make)\n");
-        exit(2);
-    }
+    if (elem_size && cap > (SIZE_MAX - sizeof(chan)) / elem_size)
+        gopanic("makechan: size out of range");
+    chan *c = calloc(1, sizeof *c + cap * elem_size);
+    if (!c)
+        fatal("out of memory (chan_make)");
     c->dataqsiz = cap;
     c->elemsize = elem_size;
     atomic_init(&c->refs, 1);
@@ -71,18 +85,34 @@ chan *chan_make(size_t elem_size, size_t cap)
 
 void chan_free(chan *c)
 {
-    if (c && atomic_fetch_sub(&c->refs, 1) == 1) {
-        free(c->buf);
+    if (c && atomic_fetch_sub(&c->refs, 1) == 1)
         free(c);
-    }
 }
 
+size_t chan_len(chan *c)
+{
+    if (!c)
+        return 0;
+    spin_lock(&c->lock);
+    size_t n = c->qcount;
+    spin_unlock(&c->lock);
+    return n;
+}
+
+size_t chan_cap(chan *c)
+{
+    return c ? c->dataqsiz : 0;
+}
+
+/* ---- values: copies of elemsize bytes -------------------------------- */
+
 /*
- * Copy one element (from NULL: zero it). A memcpy whose size the compiler
- * knows is one move; with a size known only at run time it is a call into
- * libc's general copy, and that call was half the time of a buffered send
- * + receive of a long here (15 -> 8 ns per value, measured). So 8 bytes
- * (long, double, a pointer) has a line of its own.
+ * Copy one element; from NULL: zero it; to NULL: drop it. A memcpy whose
+ * size the compiler knows is one move; with a size known only at run
+ * time it is a call into libc's general copy, and that call was half the
+ * time of a buffered send + receive of a long in step 5 (15 -> 8 ns per
+ * value, measured). So 8 bytes (long, double, a pointer) has a line of
+ * its own.
  */
 static void copy_elem(chan *c, void *to, const void *from)
 {
@@ -96,11 +126,30 @@ static void copy_elem(chan *c, void *to, const void *from)
         memcpy(to, from, c->elemsize);
 }
 
-static char *slot(chan *c, size_t i)
+static char *chanbuf(chan *c, size_t i) /* Go: chanbuf, slot i */
 {
-    /* buf is NULL for zero-size elements, and NULL + 0 is undefined */
-    return c->elemsize ? c->buf + i * c->elemsize : c->buf;
+    return c->buf + i * c->elemsize;
 }
+
+/* Go: the bufsend and bufrecv of selectgo, the same code in chansend
+   and chanrecv. A value into the ring, or out of it. c->lock held. */
+static void bufsend(chan *c, const void *elem)
+{
+    copy_elem(c, chanbuf(c, c->sendx), elem);
+    if (++c->sendx == c->dataqsiz)
+        c->sendx = 0;
+    c->qcount++;
+}
+
+static void bufrecv(chan *c, void *elem)
+{
+    copy_elem(c, elem, chanbuf(c, c->recvx));
+    if (++c->recvx == c->dataqsiz)
+        c->recvx = 0;
+    c->qcount--;
+}
+
+/* ---- wait queues: each under the lock of its channel ------------------ */
 
 static void enqueue(waitq *q, sudog *s)
 {
@@ -130,9 +179,14 @@ static void unlink_sudog(waitq *q, sudog *s)
     s->next = s->prev = NULL;
 }
 
-/* Go: waitq.dequeue. The first sudog we may complete: a select's sudog
-   only if we are first to claim its G (it waits on other channels too,
-   and exactly one of them may fire). c->lock held. */
+/*
+ * Go: waitq.dequeue. Take the first sudog whose G we may complete. A
+ * select's G has a sudog on each of its channels, and only one of them
+ * may fire: the first peer to claim g->selectdone wins; a sudog whose
+ * select was won elsewhere is dropped (its G takes its other sudogs out
+ * itself, in pass 3). The G learns which sudog fired from g->param (Go
+ * sets it in send, recv and closechan). c->lock held.
+ */
 static sudog *dequeue_first(waitq *q)
 {
     for (sudog *s = q->first; s; s = q->first) {
@@ -141,20 +195,24 @@ static sudog *dequeue_first(waitq *q)
             int zero = 0;
             if (!atomic_compare_exchange_strong(&s->g->selectdone, &zero, 1))
                 continue; /* that select was won elsewhere */
-            s->g->param = s;
         }
+        s->g->param = s;
         return s;
     }
     return NULL;
 }
 
 /* Most calls find the queue empty: that much is inlined (with copy_elem's
-   8-byte line, ping-pong went from 79 to 69 ns per round trip, measured). */
+   8-byte line, step 5's ping-pong went from 79 to 69 ns per round trip,
+   measured). */
 static inline sudog *dequeue(waitq *q)
 {
     return q->first ? dequeue_first(q) : NULL;
 }
 
+/* ---- parking ---------------------------------------------------------- */
+
+/* gopark's unlockf for a plain send or receive (Go: chanparkcommit). */
 static void unlock_chan(G *g, void *c)
 {
     (void)g;
@@ -166,15 +224,47 @@ static void no_unlock(G *g, void *arg)
     (void)g, (void)arg;
 }
 
-/* Park for ever: a nil channel, select {}. Only a deadlock report (or
-   the end of main) ends it. */
+/* Park for ever: a nil channel, select {}. No goready ever comes. */
 _Noreturn static void block_forever(const char *reason)
 {
     for (;;)
         gopark(no_unlock, NULL, reason);
 }
 
-/* Go: chansend. block: false for chan_try_send. */
+/* ---- send, receive, close: Go's chansend, chanrecv, closechan --------- */
+
+/* Go: send. Hand elem to the waiting receiver sg: straight into its
+   variable, no trip through the buffer. c->lock held; the caller
+   readies sg->g once c is unlocked. */
+static void send(chan *c, sudog *sg, const void *elem)
+{
+    copy_elem(c, sg->elem, elem);
+    sg->success = true;
+}
+
+/* Go: recv. Take a value from the waiting sender sg. Unbuffered: its
+   value. Buffered (so full): the oldest value, and sg's goes to the
+   tail, into the slot just freed. c->lock held; the caller readies
+   sg->g once c is unlocked. */
+static void recv(chan *c, sudog *sg, void *elem)
+{
+    if (c->dataqsiz == 0) {
+        copy_elem(c, elem, sg->elem);
+    } else {
+        copy_elem(c, elem, chanbuf(c, c->recvx));
+        copy_elem(c, chanbuf(c, c->recvx), sg->elem);
+        if (++c->recvx == c->dataqsiz)
+            c->recvx = 0;
+        c->sendx = c->recvx;
+    }
+    sg->success = true;
+}
+
+/*
+ * Go: chansend. block: false for chan_try_send, which returns false
+ * where chan_send would wait. The peer it completes is readied only once
+ * c is unlocked, as in Go: it may return at once and chan_free c.
+ */
 static bool chansend(chan *c, const void *elem, bool block)
 {
     if (!c) {
@@ -187,18 +277,16 @@ static bool chansend(chan *c, const void *elem, bool block)
         spin_unlock(&c->lock);
         gopanic("send on closed channel");
     }
-    sudog *r = dequeue(&c->recvq);
-    if (r) { /* a receiver waits: hand the value over (Go: send) */
-        copy_elem(c, r->elem, elem);
-        r->success = true;
+    sudog *sg = dequeue(&c->recvq);
+    if (sg) { /* a receiver waits */
+        G *gp = sg->g;
+        send(c, sg, elem);
         spin_unlock(&c->lock);
-        goready(r->g);
+        goready(gp);
         return true;
     }
-    if (c->qcount < c->dataqsiz) {
-        copy_elem(c, slot(c, c->sendx), elem);
-        c->sendx = (c->sendx + 1) % c->dataqsiz;
-        c->qcount++;
+    if (c->qcount < c->dataqsiz) { /* room in the buffer */
+        bufsend(c, elem);
         spin_unlock(&c->lock);
         return true;
     }
@@ -206,33 +294,21 @@ static bool chansend(chan *c, const void *elem, bool block)
         spin_unlock(&c->lock);
         return false;
     }
+    /* Wait for a receiver: a sudog on sendq, and park. */
     runtime_start();
-    sudog s = {.g = getg(), .c = c, .elem = (void *)elem};
-    enqueue(&c->sendq, &s);
+    sudog mysg = {.g = getg(), .c = c, .elem = (void *)elem};
+    enqueue(&c->sendq, &mysg);
     gopark(unlock_chan, c, "chan send");
-    if (!s.success)
+    if (!mysg.success) /* woken by chan_close */
         gopanic("send on closed channel");
     return true;
 }
 
-/* Receive from a parked sender s (Go: recv). c->lock held. Unbuffered:
-   take s's value. Buffered (so full): take the oldest value, and put s's
-   at the tail, where the freed slot now is. */
-static void recv_from(chan *c, sudog *s, void *elem)
-{
-    if (c->dataqsiz == 0) {
-        copy_elem(c, elem, s->elem);
-    } else {
-        copy_elem(c, elem, slot(c, c->recvx));
-        copy_elem(c, slot(c, c->recvx), s->elem);
-        c->recvx = (c->recvx + 1) % c->dataqsiz;
-        c->sendx = c->recvx;
-    }
-    s->success = true;
-}
-
-/* Go: chanrecv. Returns whether a value was received (*ok: not closed).
-   block: false for chan_try_recv. */
+/*
+ * Go: chanrecv. Receive into elem (NULL: drop the value); *ok is false
+ * for the zero value of a closed, drained channel. block: false for
+ * chan_try_recv, which returns false where chan_recv would wait.
+ */
 static bool chanrecv(chan *c, void *elem, bool *ok, bool block)
 {
     if (!c) {
@@ -241,24 +317,23 @@ static bool chanrecv(chan *c, void *elem, bool *ok, bool block)
         block_forever("chan receive (nil chan)");
     }
     spin_lock(&c->lock);
-    sudog *s;
-    if (c->closed && c->qcount == 0) {
+    if (c->closed && c->qcount == 0) { /* closed and drained */
         spin_unlock(&c->lock);
         copy_elem(c, elem, NULL);
         *ok = false;
         return true;
     }
-    if ((s = dequeue(&c->sendq))) {
-        recv_from(c, s, elem);
+    sudog *sg = dequeue(&c->sendq);
+    if (sg) { /* a sender waits */
+        G *gp = sg->g;
+        recv(c, sg, elem);
         spin_unlock(&c->lock);
-        goready(s->g);
+        goready(gp);
         *ok = true;
         return true;
     }
-    if (c->qcount > 0) {
-        copy_elem(c, elem, slot(c, c->recvx));
-        c->recvx = (c->recvx + 1) % c->dataqsiz;
-        c->qcount--;
+    if (c->qcount > 0) { /* a value in the buffer */
+        bufrecv(c, elem);
         spin_unlock(&c->lock);
         *ok = true;
         return true;
@@ -267,11 +342,12 @@ static bool chanrecv(chan *c, void *elem, bool *ok, bool block)
         spin_unlock(&c->lock);
         return false;
     }
+    /* Wait for a sender: a sudog on recvq, and park. */
     runtime_start();
-    sudog w = {.g = getg(), .c = c, .elem = elem};
-    enqueue(&c->recvq, &w);
+    sudog mysg = {.g = getg(), .c = c, .elem = elem};
+    enqueue(&c->recvq, &mysg);
     gopark(unlock_chan, c, "chan receive");
-    *ok = w.success; /* closed: close() zeroed *elem */
+    *ok = mysg.success; /* false: closed (chan_close zeroed *elem) */
     return true;
 }
 
@@ -301,8 +377,8 @@ bool chan_try_recv(chan *c, void *elem, bool *ok)
     return got;
 }
 
-/* Go: closechan. Every parked receiver gets zero, ok = false; every
-   parked sender wakes to panic. */
+/* Go: closechan. Every waiting receiver gets zero, ok = false; every
+   waiting sender wakes to panic. */
 void chan_close(chan *c)
 {
     if (!c)
@@ -313,39 +389,25 @@ void chan_close(chan *c)
         gopanic("close of closed channel");
     }
     c->closed = true;
-    G *ready = NULL; /* a list through schedlink, readied once unlocked */
-    for (sudog *s; (s = dequeue(&c->recvq));) {
-        copy_elem(c, s->elem, NULL);
-        s->success = false;
-        s->g->schedlink = ready;
-        ready = s->g;
+    G *glist = NULL; /* through schedlink, readied once c is unlocked */
+    sudog *sg;
+    while ((sg = dequeue(&c->recvq))) {
+        copy_elem(c, sg->elem, NULL);
+        sg->success = false;
+        sg->g->schedlink = glist;
+        glist = sg->g;
     }
-    for (sudog *s; (s = dequeue(&c->sendq));) {
-        s->success = false;
-        s->g->schedlink = ready;
-        ready = s->g;
+    while ((sg = dequeue(&c->sendq))) {
+        sg->success = false;
+        sg->g->schedlink = glist;
+        glist = sg->g;
     }
     spin_unlock(&c->lock);
-    while (ready) {
-        G *next = ready->schedlink;
-        goready(ready);
-        ready = next;
+    while (glist) {
+        G *gp = glist;
+        glist = gp->schedlink; /* before goready: gp may reuse it */
+        goready(gp);
     }
-}
-
-size_t chan_len(chan *c)
-{
-    if (!c)
-        return 0;
-    spin_lock(&c->lock);
-    size_t n = c->qcount;
-    spin_unlock(&c->lock);
-    return n;
-}
-
-size_t chan_cap(chan *c)
-{
-    return c ? c->dataqsiz : 0;
 }
 
 /* ---- select (Go: runtime/select.go, selectgo) -------------------------- */
@@ -373,6 +435,7 @@ struct selpark {
     int n;
 };
 
+/* gopark's unlockf for a select: every channel (Go: selparkcommit). */
 static void selparkcommit(G *g, void *arg)
 {
     (void)g;
@@ -380,23 +443,26 @@ static void selparkcommit(G *g, void *arg)
     selunlock(sp->cases, sp->lockorder, sp->n);
 }
 
-/* Pass 1 for one case: complete it if it can be, now (a send on a closed
-   channel "completes": *closed is set, the caller panics). Locks held. */
-static bool select_try(select_case *cs, G **ready, bool *closed)
+/*
+ * Pass 1 for one case: complete it now, if it can be. This is the body
+ * of selectgo's first loop and the code at its labels (recv, bufrecv,
+ * rclose; send, bufsend, sclose). A peer to ready once the channels are
+ * unlocked is left in *gp; a send on a closed channel sets *closed (the
+ * caller panics once it has unlocked). Every channel locked.
+ */
+static bool select_try(select_case *cs, G **gp, bool *closed)
 {
     chan *c = cs->c;
-    sudog *s;
+    sudog *sg;
     if (cs->dir == SELECT_RECV) {
-        if ((s = dequeue(&c->sendq))) {
-            recv_from(c, s, cs->elem);
-            *ready = s->g;
-        } else if (c->qcount > 0) {
-            copy_elem(c, cs->elem, slot(c, c->recvx));
-            c->recvx = (c->recvx + 1) % c->dataqsiz;
-            c->qcount--;
+        if ((sg = dequeue(&c->sendq))) { /* recv */
+            *gp = sg->g;
+            recv(c, sg, cs->elem);
+        } else if (c->qcount > 0) { /* bufrecv */
+            bufrecv(c, cs->elem);
         } else if (!c->closed) {
             return false;
-        } else {
+        } else { /* rclose */
             copy_elem(c, cs->elem, NULL);
             cs->ok = false;
             return true;
@@ -404,112 +470,134 @@ static bool select_try(select_case *cs, G **ready, bool *closed)
         cs->ok = true;
         return true;
     }
-    if (c->closed) {
+    if (c->closed) { /* sclose */
         *closed = true;
-        return true;
-    }
-    if ((s = dequeue(&c->recvq))) {
-        copy_elem(c, s->elem, cs->elem);
-        s->success = true;
-        *ready = s->g;
-    } else if (c->qcount < c->dataqsiz) {
-        copy_elem(c, slot(c, c->sendx), cs->elem);
-        c->sendx = (c->sendx + 1) % c->dataqsiz;
-        c->qcount++;
+    } else if ((sg = dequeue(&c->recvq))) { /* send */
+        *gp = sg->g;
+        send(c, sg, cs->elem);
+    } else if (c->qcount < c->dataqsiz) { /* bufsend */
+        bufsend(c, cs->elem);
     } else {
         return false;
     }
     return true;
 }
 
-/* Go: selectgo. Poll the cases in a random order (fairness); if none is
-   ready, wait on all of them at once: a sudog in every channel's queue,
-   the first peer to claim our selectdone wins, the others are removed. */
-int chan_select(select_case *cases, int n, bool has_default)
+/*
+ * Go: selectgo. Run one case of cases[0..n) and return its index; or -1
+ * if !block and no case is ready. pollorder, lockorder and sudogs have
+ * room for n each.
+ */
+static int selectgo(select_case *cases, int n, bool block, int *pollorder,
+                    int *lockorder, sudog *sudogs)
 {
-    enum { SMALL = 8 };
-    int small_order[2 * SMALL];
-    sudog small_sudogs[SMALL];
-    int *pollorder = n <= SMALL ? small_order : malloc(2 * sizeof(int) * n);
-    sudog *sudogs = n <= SMALL ? small_sudogs : malloc(sizeof(sudog) * n);
-    if (!pollorder || !sudogs)
-        fatal("out of memory (select)");
-    int *lockorder = pollorder + (n <= SMALL ? SMALL : n);
-    int nn = 0, chosen = -1;
     runtime_start();
-
-    for (int i = 0; i < n; i++) /* nil channels are never chosen */
-        if (cases[i].c)
-            pollorder[nn++] = i;
-    for (int i = nn - 1; i > 0; i--) { /* a random permutation */
-        int j = (int)fastrandn((uint32_t)i + 1), t = pollorder[i];
-        pollorder[i] = pollorder[j];
-        pollorder[j] = t;
+    /* pollorder: the cases in a random order, so that each ready case is
+       as likely as any other; a nil channel is never ready: left out. */
+    int norder = 0;
+    for (int i = 0; i < n; i++) {
+        if (!cases[i].c)
+            continue;
+        int j = (int)fastrandn((uint32_t)norder + 1);
+        pollorder[norder] = pollorder[j];
+        pollorder[j] = i;
+        norder++;
     }
-    for (int i = 0; i < nn; i++) { /* insertion sort by address */
+    /* lockorder: the same, by channel address (Go: a heap sort). */
+    for (int i = 0; i < norder; i++) {
         int k = pollorder[i], j = i;
-        for (; j > 0 && cases[lockorder[j - 1]].c > cases[k].c; j--)
+        for (; j > 0 && (uintptr_t)cases[lockorder[j - 1]].c >
+                        (uintptr_t)cases[k].c;
+             j--)
             lockorder[j] = lockorder[j - 1];
         lockorder[j] = k;
     }
-    if (nn == 0 && !has_default)
+    if (norder == 0 && block)
         block_forever("select (no cases)");
+    sellock(cases, lockorder, norder);
 
-    /* Pass 1: is a case ready now? */
-    sellock(cases, lockorder, nn);
-    G *ready = NULL;
-    bool send_closed = false;
-    for (int i = 0; i < nn && chosen < 0; i++)
-        if (select_try(&cases[pollorder[i]], &ready, &send_closed))
-            chosen = pollorder[i];
-    if (chosen >= 0 || has_default) {
-        selunlock(cases, lockorder, nn);
-        if (ready)
-            goready(ready);
-        goto done;
+    /* Pass 1: a case ready now, in poll order. */
+    for (int i = 0; i < norder; i++) {
+        G *gp = NULL;
+        bool closed = false;
+        if (select_try(&cases[pollorder[i]], &gp, &closed)) {
+            selunlock(cases, lockorder, norder);
+            if (gp)
+                goready(gp);
+            if (closed)
+                gopanic("send on closed channel");
+            return pollorder[i];
+        }
+    }
+    if (!block) {
+        selunlock(cases, lockorder, norder);
+        return -1;
     }
 
-    /* Pass 2: wait on every channel. */
+    /* Pass 2: a sudog on every channel, then park. Each sudog holds a
+       reference to its channel until pass 3 is done with it. */
     G *g = getg();
-    atomic_store(&g->selectdone, 0);
-    g->param = NULL;
-    for (int i = 0; i < nn; i++) {
+    for (int i = 0; i < norder; i++) {
         select_case *cs = &cases[lockorder[i]];
         sudogs[i] = (sudog){.g = g, .c = cs->c, .elem = cs->elem,
                             .is_select = true, .index = lockorder[i]};
         enqueue(cs->dir == SELECT_RECV ? &cs->c->recvq : &cs->c->sendq,
                 &sudogs[i]);
+        atomic_fetch_add(&cs->c->refs, 1);
     }
-    struct selpark sp = {cases, lockorder, nn};
+    g->param = NULL;
+    struct selpark sp = {cases, lockorder, norder};
     gopark(selparkcommit, &sp, "select");
 
-    /* Pass 3: woken by the peer that claimed us; leave the other queues. */
+    /* Pass 3: the peer that woke us took its sudog off its queue (it
+       won selectdone); take the others off theirs. */
+    sellock(cases, lockorder, norder);
+    atomic_store(&g->selectdone, 0); /* no peer can look at it now */
     sudog *won = g->param;
-    sellock(cases, lockorder, nn);
-    for (int i = 0; i < nn; i++) {
+    g->param = NULL;
+    for (int i = 0; i < norder; i++) {
         select_case *cs = &cases[lockorder[i]];
         if (&sudogs[i] != won)
             unlink_sudog(cs->dir == SELECT_RECV ? &cs->c->recvq
                                                 : &cs->c->sendq,
                          &sudogs[i]);
     }
-    selunlock(cases, lockorder, nn);
-    chosen = won->index;
-    cases[chosen].ok = won->success;
-    send_closed = cases[chosen].dir == SELECT_SEND && !won->success;
+    selunlock(cases, lockorder, norder);
+    for (int i = 0; i < norder; i++)
+        chan_free(sudogs[i].c);
+    select_case *cs = &cases[won->index];
+    if (cs->dir == SELECT_SEND && !won->success) /* woken by close */
+        gopanic("send on closed channel");
+    cs->ok = won->success;
+    return won->index;
+}
 
-done:
+int chan_select(select_case *cases, int n, bool has_default)
+{
+    enum { SMALL = 8 }; /* selects up to this size: all on the stack */
+    if (n < 0)
+        n = 0;
+    int small_order[2 * SMALL];
+    sudog small_sudogs[SMALL];
+    int *order = small_order;
+    sudog *sudogs = small_sudogs;
     if (n > SMALL) {
-        free(pollorder);
+        order = malloc(2 * sizeof(int) * (size_t)n);
+        sudogs = malloc(sizeof(sudog) * (size_t)n);
+        if (!order || !sudogs)
+            fatal("out of memory (select)");
+    }
+    int chosen = selectgo(cases, n, !has_default, order, order + n, sudogs);
+    if (n > SMALL) {
+        free(order);
         free(sudogs);
     }
-    if (send_closed)
-        gopanic("send on closed channel");
     return chosen;
 }
 
 /* ---- time_after (Go: time.After) --------------------------------------- */
 
+/* A timer that sends the time on its channel (Go: sendTime). */
 struct after {
     struct timer t;
     chan *c;
@@ -519,8 +607,8 @@ static void after_fire(void *arg)
 {
     struct after *a = arg;
     int64_t now = now_ns();
-    chan_try_send(a->c, &now);
-    chan_free(a->c); /* the timer's reference */
+    chan_try_send(a->c, &now); /* cap 1, sent once: there is room */
+    chan_free(a->c);           /* the timer's reference */
     free(a);
 }
 
@@ -530,8 +618,12 @@ chan *time_after(int64_t ns)
     struct after *a = malloc(sizeof *a);
     if (!a)
         fatal("out of memory (time_after)");
-    atomic_fetch_add(&c->refs, 1);
-    *a = (struct after){{now_ns() + ns, after_fire, a}, c};
+    atomic_fetch_add(&c->refs, 1); /* the timer's */
+    int64_t now = now_ns();
+    *a = (struct after){
+        .t = {.when = ns < INT64_MAX - now ? now + ns : INT64_MAX,
+              .f = after_fire, .arg = a},
+        .c = c};
     timer_add(&a->t);
     return c;
 }

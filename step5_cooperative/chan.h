@@ -1,9 +1,9 @@
 /*
  * chan.h: Go's channels and select, each call next to its Go spelling.
  *
- * The same names and meaning as step 4's, so that its programs and tests
- * run unchanged; here a blocked operation parks the goroutine, not its
- * thread (chan.c).
+ * The same header, and the same chan.c under it, in steps 4 and 5: step
+ * 4 runs it on OS threads, step 5 on goroutines of its own, so a program
+ * written against go.h and chan.h runs unchanged on either.
  *
  *     Go                            C
  *     ch := make(chan int, 8)       chan *ch = make_chan(int, 8);

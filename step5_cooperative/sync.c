@@ -2,13 +2,12 @@
  * sync.c: WaitGroup and Mutex on gopark/goready (Go: sync.WaitGroup,
  * sync.Mutex, both built on runtime semaphores, sema.go).
  *
- * A waiting goroutine parks; its thread runs other goroutines. The wait
+ * The same file in steps 4 and 5: a goroutine that must wait puts its G
+ * on a list and parks; whoever ends the wait readies it. What parking
+ * does to the thread is the runtime's business (runtime.h). The wait
  * lists are linked through g->schedlink, free while a G is parked.
  */
 #include "runtime.h"
-
-#include <stdio.h>
-#include <stdlib.h>
 
 void wg_init(waitgroup *wg)
 {
@@ -85,9 +84,7 @@ void mutex_unlock(mutex *mu)
     spin_lock(&mu->lock);
     if (!mu->locked) {
         spin_unlock(&mu->lock);
-        fflush(stdout);
-        fprintf(stderr, "fatal error: sync: unlock of unlocked mutex\n");
-        exit(2);
+        fatal("sync: unlock of unlocked mutex");
     }
     G *next = mu->head;
     if (next) {
