@@ -111,8 +111,8 @@ size_t chan_cap(chan *c)
  * size the compiler knows is one move; with a size known only at run
  * time it is a call into libc's general copy, and that call was half the
  * time of a buffered send + receive of a long in step 5 (15 -> 8 ns per
- * value, measured). So 8 bytes (long, double, a pointer) has a line of
- * its own.
+ * value, measured: step 6's buffered ratio moves by as much). So 8 bytes
+ * (long, double, a pointer) has a line of its own.
  */
 static void copy_elem(chan *c, void *to, const void *from)
 {
@@ -204,7 +204,7 @@ static sudog *dequeue_first(waitq *q)
 
 /* Most calls find the queue empty: that much is inlined (with copy_elem's
    8-byte line, step 5's ping-pong went from 79 to 69 ns per round trip,
-   measured). */
+   measured: 13 % of step 6's pingpong ratio). */
 static inline sudog *dequeue(waitq *q)
 {
     return q->first ? dequeue_first(q) : NULL;
