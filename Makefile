@@ -3,6 +3,8 @@
 #   make stepN && ./stepN     build one step's program and run it
 #   make run                  the tour: every step, one after another
 #   make test                 every step's tests; last line "N passed, M failed"
+#   make test STEP=3          step 3's tests only (no README check)
+#   make test STEP=3 RUN=fifo step 3's tests whose name contains "fifo"
 #   make test SAN=thread      the same under ThreadSanitizer
 #   make test SAN=address     the same under AddressSanitizer + UBSan
 #   make test CC=clang        the same built with clang
@@ -111,13 +113,27 @@ run: all
 	  echo "=== $(step$(n)_TITLE) ($(call step_run,$(n)))"; \
 	  echo; $(call step_run,$(n)) &&) true
 
-test: $(foreach n,$(STEPS),$(OUT)/step$(n)/step$(n) \
-                           $(OUT)/step$(n)/test_step$(n))
-	@BUILD=$(OUT) TEST_RUNNER="$(TEST_RUNNER)" \
+# STEP=N picks one step's tests, RUN=word the tests whose name contains
+# it (the test programs take it as their argument: test.h); with either,
+# the README's checks, which are no step's, are left out.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+  ifneq ($(filter-out $(STEPS),$(STEP)),)
+    $(error STEP=$(STEP): no such step; the steps are $(STEPS))
+  endif
+endif
+TEST_STEPS := $(or $(STEP),$(STEPS))
+README_CHECK := $(if $(SAN)$(STEP)$(RUN),no,yes)
+ifneq ($(ARCH),$(HOST_ARCH))
+  README_CHECK := no
+endif
+
+test: $(foreach n,$(TEST_STEPS),$(OUT)/step$(n)/step$(n) \
+                                $(OUT)/step$(n)/test_step$(n))
+	@BUILD=$(OUT) TEST_RUNNER="$(TEST_RUNNER)" RUN="$(RUN)" \
 	 $(foreach n,$(STEPS),TEST_ENVS_$(n)="$(step$(n)_TEST_ENVS)") \
 	 TEST_SLOW=$(if $(SAN)$(TEST_RUNNER),1,0) \
-	 README_CHECK=$(if $(SAN)$(filter-out $(HOST_ARCH),$(ARCH)),no,yes) \
-	 sh common/run_tests.sh $(STEPS)
+	 README_CHECK=$(README_CHECK) \
+	 sh common/run_tests.sh $(TEST_STEPS)
 
 bench: all
 	@$(foreach n,$(STEPS),$(if $(step$(n)_BENCH),$(step$(n)_BENCH) &&)) true

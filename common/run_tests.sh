@@ -3,7 +3,8 @@
 # checks, and add up their counts into one closing line.
 #
 # Called by `make test` with BUILD (the build folder), TEST_RUNNER (empty,
-# or qemu for a cross build), TEST_ENVS_<N> and README_CHECK (yes or no).
+# or qemu for a cross build), TEST_ENVS_<N>, README_CHECK (yes or no) and
+# RUN (empty, or a word: only the tests whose name contains it run).
 # Every test program ends with "name: N passed, M failed[, K skipped]".
 set -u
 passed=0 failed=0 skipped=0
@@ -41,7 +42,7 @@ for n in "$@"; do
         echo "--- step $n${envs:+ with $assignment}"
         run "$BUILD/step$n/test_$assignment.log" \
             env STEP_BIN="$BUILD/step$n/step$n" "$assignment" \
-            $TEST_RUNNER "$BUILD/step$n/test_step$n"
+            $TEST_RUNNER "$BUILD/step$n/test_step$n" ${RUN:+"$RUN"}
     done
 done
 if [ "$README_CHECK" = yes ]; then
@@ -50,6 +51,11 @@ if [ "$README_CHECK" = yes ]; then
 fi
 
 echo
+# As `go test -run`, a word that no test's name contains runs nothing
+# and fails nothing; say so, or "0 passed" looks like a result.
+if [ -n "${RUN:-}" ] && [ $((passed + failed + skipped)) -eq 0 ]; then
+    echo "warning: no test's name contains \"$RUN\""
+fi
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
 else

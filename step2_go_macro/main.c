@@ -11,7 +11,9 @@
  * When main returns, the program exits, whatever goroutines still run:
  * only a WaitGroup (or a channel) makes main wait for them.
  *
- * Usage: ./step2 [goroutines-to-spawn]
+ * Usage: ./step2 [goroutines-to-spawn]   the five demos
+ *        ./step2 seed                    the seed example alone: main
+ *                                        returns right after its sleep
  */
 #include "common.h"
 #include "go.h"
@@ -218,7 +220,7 @@ static void spawn_rate(long n)
            n, BATCH, per / 1000, 1e9 / per);
 }
 
-#define USAGE "./step2 [goroutines-to-spawn]"
+#define USAGE "./step2 [seed | goroutines-to-spawn]"
 
 int main(int argc, char **argv)
 {
@@ -230,11 +232,14 @@ int main(int argc, char **argv)
     if (argc > 2)
         usage_error("expected at most 1 argument, got %d (usage: " USAGE
                     ")", argc - 1);
-    long spawns = argc > 1 ? parse_count(argv[1], "goroutines-to-spawn",
-                                         10000000)
-                           : DEFAULT_SPAWNS;
+    bool seed_only = argc > 1 && strcmp(argv[1], "seed") == 0;
+    long spawns = argc > 1 && !seed_only
+                      ? parse_count(argv[1], "goroutines-to-spawn", 10000000)
+                      : DEFAULT_SPAWNS;
     setvbuf(stdout, NULL, _IOLBF, 0);
     seed_example();
+    if (seed_only)
+        return 0; /* as Go's main: the process ends, goroutines and all */
     sleep_is_not_a_join();
     wait_group();
     loop_variable();

@@ -2,6 +2,7 @@
 #include "test.h"
 
 #include <stddef.h>
+#include <string.h>
 
 TEST(tour_prints_both_greetings_and_exits_0)
 {
@@ -17,9 +18,29 @@ TEST(tour_prints_both_greetings_and_exits_0)
     run_result_free(&r);
 }
 
+/* The greetings may come in either order, as in Go; nothing else varies. */
+TEST(seed_prints_both_greetings_then_returns)
+{
+    const char *argv[] = {step_binary(), "seed", NULL};
+    struct run_result r;
+    run_program(argv, NULL, 10, &r);
+    EXPECT_EQ(r.status, 0);
+    const char *one_two = "1. The seed example:\n"
+                          "hello from goroutine 1\n"
+                          "hello from goroutine 2\n";
+    const char *two_one = "1. The seed example:\n"
+                          "hello from goroutine 2\n"
+                          "hello from goroutine 1\n";
+    if (strcmp(r.out, two_one) != 0)
+        EXPECT_STR_EQ(r.out, one_two);
+    EXPECT_STR_EQ(r.err, "");
+    run_result_free(&r);
+}
+
 TEST(bad_count_exits_2_with_one_line)
 {
-    const char *bad[] = {"abc", "-1", "0", "1e3", "99999999999999999999"};
+    const char *bad[] = {"abc", "-1", "0", "1e3", "99999999999999999999",
+                         "Seed"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *argv[] = {step_binary(), bad[i], NULL};
         struct run_result r;
@@ -39,7 +60,7 @@ TEST(help_prints_usage)
     struct run_result r;
     run_program(argv, NULL, 10, &r);
     EXPECT_EQ(r.status, 0);
-    EXPECT_STR_EQ(r.out, "usage: ./step2 [goroutines-to-spawn]\n");
+    EXPECT_STR_EQ(r.out, "usage: ./step2 [seed | goroutines-to-spawn]\n");
     EXPECT_STR_EQ(r.err, "");
     run_result_free(&r);
 }
