@@ -171,8 +171,22 @@ static int go_gstatus(int status)
     return 0; /* _Gidle: just made */
 }
 
+/* A G as the trace saw it: read once, then sorted. */
+struct gseen {
+    int64_t id;
+    int status;
+    const char *reason;
+};
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = ((const struct gseen *)a)->id;
+    int64_t y = ((const struct gseen *)b)->id;
+    return (x > y) - (x < y);
+}
+
 /* The Ms, newest first as Go lists them, and every goroutine that ever
-   started (Go: allm, forEachG). sched.lock held. */
+   started, by id (Go: allm, forEachG). sched.lock held. */
 static void trace_ms_and_gs(struct tracebuf *b)
 {
     for (M *m = sched.allm; m; m = m->alllink) {
@@ -183,18 +197,26 @@ static void trace_ms_and_gs(struct tracebuf *b)
                   m->idle ? "true" : "false");
     }
     G **all;
-    size_t n = allgs(&all);
+    size_t n = allgs(&all), nseen = 0;
+    struct gseen *seen = malloc((n ? n : 1) * sizeof *seen);
+    if (!seen)
+        fatal("out of memory (schedtrace)");
     for (size_t i = 0; i < n; i++) {
-        int64_t id = atomic_load_explicit(&all[i]->id, memory_order_relaxed);
-        if (id == 0)
-            continue; /* an M's g0, or a G not yet started by go() */
-        int status = atomic_load_explicit(&all[i]->status,
-                                          memory_order_relaxed);
-        const char *reason = atomic_load_explicit(&all[i]->waitreason,
-                                                  memory_order_relaxed);
-        trace_put(b, "  G%" PRId64 ": status=%d(%s) m=- lockedm=-\n", id,
-                  go_gstatus(status), status == G_WAITING ? reason : "");
+        struct gseen *s = &seen[nseen];
+        s->id = atomic_load_explicit(&all[i]->id, memory_order_relaxed);
+        s->status = atomic_load_explicit(&all[i]->status,
+                                         memory_order_relaxed);
+        s->reason = atomic_load_explicit(&all[i]->waitreason,
+                                         memory_order_relaxed);
+        if (s->id != 0) /* 0: an M's g0, or a G that go() has not used */
+            nseen++;
     }
+    qsort(seen, nseen, sizeof *seen, by_id);
+    for (size_t i = 0; i < nseen; i++)
+        trace_put(b, "  G%" PRId64 ": status=%d(%s) m=- lockedm=-\n",
+                  seen[i].id, go_gstatus(seen[i].status),
+                  seen[i].status == G_WAITING ? seen[i].reason : "");
+    free(seen);
     free(all);
 }
 
