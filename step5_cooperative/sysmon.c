@@ -16,7 +16,9 @@
  *
  * Where we differ from Go, on purpose:
  * - No GODEBUG, no thread: a program that does not ask pays nothing, and
- *   an idle one stays idle (Go's sysmon sleeps up to 10 ms at a time).
+ *   an idle one stays idle. Go starts sysmon in every program; it naps
+ *   20 us to 10 ms between rounds, and sleeps on a note while all Ps
+ *   are idle (but not while schedtrace is on).
  * - A bad value (schedtrace=abc) ends the program with one line and
  *   exit status 2; Go ignores it silently, as if it were not there.
  *   Keys we do not know are skipped, as Go skips them.
