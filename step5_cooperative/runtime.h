@@ -43,8 +43,10 @@ struct g {
     void *arg;           /* its argument's copy: in argbuf or malloc'ed
                             until the first run, then at its stack's top */
     void *param;         /* passed by the waker to the parked G (Go: param) */
-    const char *waitreason; /* while G_WAITING: "chan receive", ... */
-    int64_t id;          /* goroutine number, as Go prints it */
+    /* Atomic, so that sysmon's trace (sysmon.c) may read them while the
+       G's M writes them; a relaxed store is the plain store it was. */
+    _Atomic(const char *) waitreason; /* while G_WAITING: "chan receive" */
+    atomic_llong id;     /* goroutine number, as Go prints it */
     char *stack_lo;      /* usable stack: [stack_lo, stack_hi) */
     char *stack_hi;
     atomic_int status;   /* enum g_status */
@@ -63,9 +65,11 @@ typedef struct note {
 
 struct m {
     int id;
+    M *alllink;     /* next in sched.allm (Go: m.alllink) */
     G *g0;          /* this M's scheduler stack (Go: m.g0) */
     G *curg;        /* the G running on this M (g0 when none) */
-    P *p;           /* the P held, or NULL while idle */
+    P *p;           /* the P held, or NULL while idle; written by its
+                       own M under sched.lock, so sysmon may read it */
     P *nextp;       /* the P handed over by startm, with the wake-up */
     bool spinning;  /* looking for work, holding a P (Go: m.spinning) */
     bool idle;      /* on sched.midle */
@@ -113,6 +117,7 @@ struct schedt {
     M *midle;                /* idle Ms, asleep on their note */
     atomic_int nmspinning;   /* Ms holding a P, looking for work */
     int mcount, maxm;        /* Ms started; at most */
+    M *allm;                 /* every M, newest first (Go: allm) */
     M *timer_m;              /* the idle M sleeping until the next timer */
     atomic_llong goidgen;    /* the last goroutine id handed out */
     atomic_ullong steals;    /* Gs taken from another P's queue */
@@ -230,6 +235,10 @@ void stack_check(G *g);           /* an unguarded stack's canary intact? */
 void stack_adopt_thread(G *g);    /* g runs on this thread's own stack */
 const char *stack_guard(void);    /* how overflows are caught, in words */
 void signal_stack_init(void);     /* this thread's SIGSEGV stack */
+
+/* sysmon.c: GODEBUG=schedtrace=N prints the scheduler's state every N ms
+   from a thread of its own (Go: sysmon, schedtrace); no thread without. */
+void sysmon_start(void); /* at runtime start: reads GODEBUG */
 
 /* timer.c: the timer heap (Go: runtime.timer). */
 struct timer {

@@ -133,7 +133,7 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
                                                  memory_order_relaxed) + 1;
         p->goidcacheend = p->goidcache + GOID_BATCH;
     }
-    g->id = p->goidcache++;
+    atomic_store_explicit(&g->id, p->goidcache++, memory_order_relaxed);
     g->fn = fn;
     g->argsize = (uint16_t)size;
     g->arg = size <= G_ARGBUF ? g->argbuf : malloc(size);
@@ -244,8 +244,10 @@ static void *mstart(void *arg) /* a new M's thread; Go: mstart */
     san_fiber_adopt(&m->g0->san); /* g0 is this thread's own stack */
     stack_adopt_thread(m->g0);    /* which glibc guards: where? */
     m->curg = m->g0;
+    pthread_mutex_lock(&sched.lock); /* m->p: see runtime.h */
     m->p = m->nextp;
     m->nextp = NULL;
+    pthread_mutex_unlock(&sched.lock);
     schedule();
     return NULL;
 }
@@ -261,6 +263,10 @@ static void newm(P *p, bool spinning, int id)
     m->nextp = p;
     m->spinning = spinning;
     m->rand = 0x9E3779B97F4A7C15ULL * (uint64_t)(id + 1);
+    pthread_mutex_lock(&sched.lock);
+    m->alllink = sched.allm;
+    sched.allm = m;
+    pthread_mutex_unlock(&sched.lock);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -465,13 +471,12 @@ static void stopm(M *m)
             p = pidleget();
         bool handoff = p && !sched.timer_m && timers_pending();
         M *other = handoff ? sched.midle : NULL;
+        m->p = p;
         pthread_mutex_unlock(&sched.lock);
         if (other) /* someone else must watch the remaining timers */
             note_wakeup(&other->park);
-        if (p) {
-            m->p = p;
+        if (p)
             return;
-        }
         if (due) /* no P free: the readied Gs go to the global queue */
             timers_run(now_ns());
     }
@@ -527,10 +532,9 @@ static G *findrunnable(M *m)
            and woke nobody: look once more (Go does too). */
         if (was_spinning && any_runq_work()) {
             pthread_mutex_lock(&sched.lock);
-            p = pidleget();
+            p = m->p = pidleget();
             pthread_mutex_unlock(&sched.lock);
             if (p) {
-                m->p = p;
                 m->spinning = true;
                 atomic_fetch_add(&sched.nmspinning, 1);
                 continue;
@@ -620,7 +624,7 @@ void gopark(void (*unlockf)(G *g, void *arg), void *arg, const char *reason)
 {
     runtime_start();
     G *g = must_m("a blocking call")->curg;
-    g->waitreason = reason;
+    atomic_store_explicit(&g->waitreason, reason, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
     switch_to_next(g, unlockf, arg);
 }
@@ -747,8 +751,10 @@ static void runtime_init(void)
     m0->curg = g1;
     m0->p = &sched.allp[0];
     sched.mcount = 1;
+    sched.allm = m0;
     current_m = m0;
     signal_stack_init();
+    sysmon_start();
     atomic_store_explicit(&started, true, memory_order_release);
 }
 

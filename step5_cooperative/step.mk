@@ -4,7 +4,7 @@ step5_TITLE   := Chapter 5: goroutines with stacks of their own
 step5_MAIN    := step5_cooperative/main.c
 step5_LIB     := step5_cooperative/sched.c step5_cooperative/runq.c \
                  step5_cooperative/galloc.c step5_cooperative/lock.c \
-                 step5_cooperative/stack.c \
+                 step5_cooperative/stack.c step5_cooperative/sysmon.c \
                  step5_cooperative/timer.c step5_cooperative/sync.c \
                  step5_cooperative/chan.c \
                  step5_cooperative/switch_$(ARCH).S
