@@ -22,12 +22,14 @@
 
 #include <unistd.h>
 
-/* Keep nrunq, the count that others read without the lock, in step. */
-static void runq_count(P *p)
+/* Keep nrunq, the count that others read without the lock, in step.
+   order: memory_order_seq_cst where the store is the first half of
+   wakep's handshake (sched.c), relaxed elsewhere. */
+static void runq_count(P *p, memory_order order)
 {
     atomic_store_explicit(&p->nrunq,
                           p->runqtail - p->runqhead + (p->runnext != NULL),
-                          memory_order_relaxed);
+                          order);
 }
 
 /*
@@ -97,7 +99,7 @@ void runqput(P *p, G *g, bool next)
         else
             runqputslow(p, g);
     }
-    runq_count(p);
+    runq_count(p, memory_order_seq_cst); /* then wakep: see there */
     runq_unlock(p);
 }
 
@@ -108,7 +110,7 @@ void runqput_oldest(P *p, G *g)
         p->runq[--p->runqhead % RUNQ_SIZE] = g;
     else
         runqputslow(p, g);
-    runq_count(p);
+    runq_count(p, memory_order_relaxed);
     runq_unlock(p);
 }
 
@@ -125,7 +127,7 @@ G *runqget(P *p, bool oldest)
         p->runnext = NULL;
     } else if (p->runqtail != p->runqhead)
         g = p->runq[--p->runqtail % RUNQ_SIZE];
-    runq_count(p);
+    runq_count(p, memory_order_relaxed);
     runq_unlock(p);
     return g;
 }
@@ -141,7 +143,7 @@ static void runqput_batch(P *p, G *const *batch, int n)
         else
             runqputslow(p, batch[i]);
     }
-    runq_count(p);
+    runq_count(p, memory_order_relaxed);
     runq_unlock(p);
 }
 
@@ -214,7 +216,7 @@ G *runqsteal(P *p, P *victim, bool stealnext)
         batch[n++] = victim->runnext;
         victim->runnext = NULL;
     }
-    runq_count(victim);
+    runq_count(victim, memory_order_relaxed);
     spin_unlock(&victim->runqlock);
     if (n == 0)
         return NULL;

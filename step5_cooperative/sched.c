@@ -314,25 +314,28 @@ static void startm(bool spinning)
  * (looking for work: that one will find it).
  *
  * Why no wake-up is lost. The M that queues a G does: (1) store it in a
- * queue, (2) read nmspinning with a read-modify-write (adding 0), here.
- * A spinning M that finds nothing does: (1') pidleput, (2') nmspinning--,
- * also a read-modify-write, (3') look at every queue again
- * (findrunnable). Read-modify-writes of one variable happen one after
- * the other, each reading what the one before wrote. If ours came after
- * the decrement, we read 0, see the idle P it put back and wake an M. If
- * it came before, the decrement read what we wrote, so everything we did
- * before it, the G in the queue, is visible to the spinning M's second
- * look, and it spins on. A plain load of nmspinning would not do: x86
- * may perform it before our store to the queue is visible to others, Arm
- * may also reorder the other side, and then each misses the other while
- * the G waits in a queue with every M asleep. An M that gives up its P
- * without spinning needs no second look: it checked the global queue
- * under sched.lock, and a local queue belongs to a P that is running.
- * Go's proc.go argues the same ("Worker thread parking/unparking").
+ * queue, and the queue's count (nrunq, runqsize), (2) load nmspinning,
+ * here. A spinning M that finds nothing does: (1') pidleput and
+ * nmspinning--, (2') load every queue's count again (findrunnable). All
+ * four are sequentially consistent atomics: they happen in one order,
+ * the same for every M, and each load sees the last store to its
+ * variable before it in that order. If our load of nmspinning comes
+ * after the decrement, we see no spinning M and the idle P, and wake an
+ * M. If it comes before, our store to the queue came earlier still, and
+ * the spinning M's second look sees the G and spins on. With weaker
+ * loads, each could miss the other's store (x86 may perform a load
+ * before an earlier store of its own is visible; Arm reorders more), and
+ * the G would wait in a queue while every M sleeps. An M that gives up
+ * its P without spinning needs no second look: it checked the global
+ * queue under sched.lock, and a local queue belongs to a P that is
+ * running. Go's proc.go argues the same ("Worker thread parking/
+ * unparking"). (A read-modify-write of nmspinning here, which is also
+ * correct, made the prime sieve at GOMAXPROCS=2 2.4 times slower: every
+ * goready then wrote a cache line that both CPUs share.)
  */
 static void wakep(void)
 {
-    if (atomic_fetch_add(&sched.nmspinning, 0) != 0 ||
+    if (atomic_load(&sched.nmspinning) != 0 ||
         atomic_load(&sched.npidle) == 0)
         return;
     int zero = 0;
@@ -400,10 +403,10 @@ static G *stealwork(P *p)
 /* Any G in the global queue or in a P's? (after we stopped spinning) */
 static bool any_runq_work(void)
 {
-    if (atomic_load_explicit(&sched.runqsize, memory_order_relaxed))
+    if (atomic_load(&sched.runqsize)) /* seq_cst: see wakep */
         return true;
     for (int i = 0; i < sched.nprocs; i++)
-        if (atomic_load_explicit(&sched.allp[i].nrunq, memory_order_relaxed))
+        if (atomic_load(&sched.allp[i].nrunq))
             return true;
     return false;
 }
