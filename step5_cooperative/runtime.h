@@ -139,6 +139,10 @@ struct sched_stats {
 M *getm(void);
 G *getg(void);
 
+/* Go: newosproc. A detached thread running fn(arg); what: the call,
+   as an error names it. */
+pthread_t newosproc(void *(*fn)(void *), void *arg, const char *what);
+
 /* Start the runtime if not yet started; the caller becomes goroutine 1. */
 void runtime_start(void);
 int gomaxprocs(void);

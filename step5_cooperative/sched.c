@@ -267,14 +267,22 @@ static void newm(P *p, bool spinning, int id)
     m->alllink = sched.allm;
     sched.allm = m;
     pthread_mutex_unlock(&sched.lock);
+    newosproc(mstart, m, "pthread_create (a new M)");
+}
+
+/* Go: newosproc. A thread that runs fn(arg) and that nobody joins;
+   what names the call in the error if it fails. */
+pthread_t newosproc(void *(*fn)(void *), void *arg, const char *what)
+{
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t thread;
-    int err = pthread_create(&thread, &attr, mstart, m);
+    int err = pthread_create(&thread, &attr, fn, arg);
     if (err)
-        die_err(err, "pthread_create (a new M)");
+        die_err(err, what);
     pthread_attr_destroy(&attr);
+    return thread;
 }
 
 /*

@@ -295,13 +295,6 @@ void sysmon_start(void)
     parse_godebug();
     if (debug.schedtrace <= 0)
         return; /* no thread at all: nothing to pay for */
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t thread;
-    int err = pthread_create(&thread, &attr, sysmon, NULL);
-    if (err)
-        die_err(err, "pthread_create (sysmon)");
+    pthread_t thread = newosproc(sysmon, NULL, "pthread_create (sysmon)");
     pthread_setname_np(thread, "sysmon"); /* for gdb, ps and the tests */
-    pthread_attr_destroy(&attr);
 }
