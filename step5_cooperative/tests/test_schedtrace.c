@@ -157,6 +157,11 @@ TEST(gos_own_schedtrace_matches_the_same_pattern)
     size_t len = fread(out, 1, sizeof out - 1, p);
     out[len] = '\0';
     EXPECT_EQ(pclose(p), 0);
+    /* Go's process may end while sysmon is half-way through a line
+       ("SCHED " and nothing more, seen under load): only whole lines. */
+    char *last = strrchr(out, '\n');
+    if (last)
+        last[1] = '\0';
     int bad, n = sched_lines(out, &bad);
     EXPECT(n >= 2);
     EXPECT_EQ(bad, 0);
