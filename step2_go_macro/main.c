@@ -18,6 +18,7 @@
 #include "common.h"
 #include "go.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,11 +46,14 @@ static void seed_example(void)
     sleep(1);
 }
 
+static atomic_bool slow_started;
+
 static void slow(void *arg)
 {
     int64_t work = *(int64_t *)arg;
     printf("slow goroutine: started\n");
     fflush(stdout);
+    atomic_store(&slow_started, true);
     time_sleep(work);
     printf("slow goroutine: finished\n");
 }
@@ -73,6 +77,10 @@ static void sleep_is_not_a_join(void)
     if (child == 0) {
         dup2(fds[1], STDOUT_FILENO);
         go(slow, 100 * ms);
+        /* Only so that the demo shows the goroutine cut off mid-work
+           even on a busy machine, where its thread may start late. */
+        while (!atomic_load(&slow_started))
+            sched_yield();
         time_sleep(10 * ms);
         printf("main: done sleeping, returning\n");
         exit(0); /* what returning from main does */
