@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 enum { MAX_TESTS = 256, EXIT_SKIPPED = 77, DEFAULT_TIMEOUT_S = 120 };
@@ -133,10 +136,20 @@ static pid_t fork_captured(FILE *out, FILE *err)
 {
     fflush(stdout);
     fflush(stderr);
+#ifdef __linux__
+    pid_t parent = getpid();
+#endif
     pid_t pid = fork();
     if (pid < 0)
         die("fork");
     if (pid == 0) {
+#ifdef __linux__
+        /* A test that dies (its watchdog fired) takes its child with it:
+           nothing of a failed run goes on in the background. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127); /* it died before we asked */
+#endif
         dup2(fileno(out), STDOUT_FILENO);
         dup2(fileno(err), STDERR_FILENO);
         alarm(0);
