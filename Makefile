@@ -12,6 +12,7 @@
 #   make diff A=1 B=2         what step 2 changed relative to step 1
 #   make bench                the benchmarks (step 6 runs ours against Go)
 #   make snippets             copy the quoted code from the sources into README
+#   make outputs              rerun README's commands, write what they print
 #
 # Each step folder has a step.mk that names its sources and its tests; the
 # rules below are the same for every step. Objects go to build/<config>/,
@@ -102,7 +103,7 @@ $(OUT)/common/%.o: common/%.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 .DEFAULT_GOAL := all
-.PHONY: all run test bench diff snippets clean
+.PHONY: all run test bench diff snippets outputs clean
 
 all: $(addprefix step,$(STEPS))
 
@@ -146,6 +147,11 @@ diff:
 
 snippets:
 	@sh common/snippets.sh update README.md
+
+# Every console block's command, run again on this machine (make test
+# checks their shapes: common/outputs.sh). The programs are built first.
+outputs: all
+	@sh common/outputs.sh update README.md
 
 clean:
 	rm -rf build $(addprefix step,$(STEPS)) step6_bin
