@@ -128,7 +128,9 @@ ifneq ($(ARCH),$(HOST_ARCH))
   README_CHECK := no
 endif
 
-test: $(foreach n,$(TEST_STEPS),$(OUT)/step$(n)/step$(n) \
+# The README's commands run ./stepN: with its check, those are built too.
+test: $(if $(filter yes,$(README_CHECK)),all) \
+      $(foreach n,$(TEST_STEPS),$(OUT)/step$(n)/step$(n) \
                                 $(OUT)/step$(n)/test_step$(n))
 	@BUILD=$(OUT) TEST_RUNNER="$(TEST_RUNNER)" RUN="$(RUN)" \
 	 $(foreach n,$(STEPS),TEST_ENVS_$(n)="$(step$(n)_TEST_ENVS)") \
