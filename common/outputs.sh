@@ -10,7 +10,8 @@
 #
 # How a shown line is compared with a printed one:
 # - By shape (the default): every number (1,000 or 4.4 or 0x7ff0) stands
-#   for any number (and -1 for 0), runs of spaces for one space. Timings, addresses
+#   for any number (and -1 for 0), and any unit of bytes (KiB, MiB, GiB)
+#   for any other; runs of spaces for one space. Timings, addresses
 #   and counts of CPUs differ from machine to machine; the words do not.
 # - Exactly, for numbers that do not depend on the machine (a stack size, a
 #   result, a count of goroutines): the comment line right above the block
@@ -24,7 +25,8 @@
 # - <!-- output: not run, REASON --> above the block: not run at all.
 #   Commands that start with "make test" are not run either (the README
 #   check runs inside make test), and those that need Go (step6_bin/go/ or
-#   "# needs Go") or gdb are skipped where it is not installed.
+#   "# needs Go") or gdb are skipped where they are not installed (or
+#   where gdb may not trace a process).
 #
 # "check" prints one line per command (ok, FAIL with the first line that
 # differs, skip) and a closing count, and exits 1 if any failed. "update"
@@ -43,14 +45,26 @@ trap 'rm -rf "$tmp"' EXIT
 
 # One line for the "<!-- machine -->" marker: CPU, cores, OS, compilers.
 cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
+vm=$(lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *//p' | head -n 1)
 os=$(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release 2>/dev/null)
 cc_version=$(${CC:-cc} --version 2>/dev/null | head -n 1)
 go_version=$(go version 2>/dev/null | cut -d' ' -f3)
-machine="${cpu:-unknown CPU}, $(nproc) CPUs, $os, Linux $(uname -r | cut -d- -f1)"
+machine="${cpu:-unknown CPU}, $(nproc) CPUs${vm:+ (a $vm guest)}, $os"
+machine="$machine, Linux $(uname -r | cut -d- -f1)"
 machine="$machine, $(uname -m); $cc_version${go_version:+; $go_version}"
 
+# The commands' own `make`s run silent (-s), with the variables given to
+# the make that runs us (make test CC=clang), but not its jobserver.
+case " ${MAKEFLAGS:-} " in
+*" -- "*) make_vars=${MAKEFLAGS#* -- } ;;
+*)        make_vars="" ;;
+esac
+export OUTPUTS_MAKEFLAGS="s${make_vars:+ -- $make_vars}"
+
 command -v go > /dev/null && have_go=1 || have_go=0
-command -v gdb > /dev/null && have_gdb=1 || have_gdb=0
+# gdb counts only where it may trace a process (a container may refuse).
+gdb -nx -batch -ex run --args /bin/true 2>&1 | grep -q 'exited normally' &&
+    have_gdb=1 || have_gdb=0
 command -v stdbuf > /dev/null && linebuf="stdbuf -oL -eL" || linebuf=""
 
 awk -v mode="$mode" -v tmp="$tmp" -v machine="$machine" \
@@ -59,6 +73,7 @@ awk -v mode="$mode" -v tmp="$tmp" -v machine="$machine" \
 function shape(s) {
     gsub(/0x[0-9a-fA-F]+/, "#", s)
     gsub(/-?[0-9]+([.,][0-9]+)*/, "#", s)
+    gsub(/# [KMGT]iB/, "# B", s)  # 900.0 KiB here, 1.1 MiB there
     gsub(/  +/, " ", s)
     sub(/ +$/, "", s)
     return s
@@ -119,15 +134,15 @@ function run(cmd,    script, want, got, line, m, n_shown, problem, i, tag) {
     }
     if ((cmd ~ /step6_bin\/go\/|# needs Go/ && !have_go) ||
         (cmd ~ /(^|[ (;|&])gdb / && !have_gdb)) {
-        printf "skip $ %s: needs %s, not installed\n", cmd,
-               cmd ~ /gdb / ? "gdb" : "Go"
+        printf "skip $ %s: needs %s, not here\n", cmd,
+               cmd ~ /gdb / ? "gdb (and ptrace)" : "Go"
         skipped++
         return 0
     }
     script = tmp "/cmd"
     printf "%s\n", cmd > script
     close(script)
-    system("MAKEFLAGS=s timeout 900 " linebuf " sh " script \
+    system("MAKEFLAGS=\"$OUTPUTS_MAKEFLAGS\" timeout 900 " linebuf " sh " script \
            " < /dev/null > " tmp "/out 2>&1; echo $? > " tmp "/status")
     getline got < (tmp "/status"); close(tmp "/status")
     m = 0
