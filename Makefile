@@ -12,6 +12,7 @@
 #   make diff A=1 B=2         what step 2 changed relative to step 1
 #   make bench                the benchmarks (step 6 runs ours against Go)
 #   make snippets             copy the quoted code from the sources into README
+#   make outputs              rerun README's commands, write what they print
 #
 # Each step folder has a step.mk that names its sources and its tests; the
 # rules below are the same for every step. Objects go to build/<config>/,
@@ -102,7 +103,7 @@ $(OUT)/common/%.o: common/%.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 .DEFAULT_GOAL := all
-.PHONY: all run test bench diff snippets clean
+.PHONY: all run test bench diff snippets outputs clean
 
 all: $(addprefix step,$(STEPS))
 
@@ -127,7 +128,9 @@ ifneq ($(ARCH),$(HOST_ARCH))
   README_CHECK := no
 endif
 
-test: $(foreach n,$(TEST_STEPS),$(OUT)/step$(n)/step$(n) \
+# The README's commands run ./stepN: with its check, those are built too.
+test: $(if $(filter yes,$(README_CHECK)),all) \
+      $(foreach n,$(TEST_STEPS),$(OUT)/step$(n)/step$(n) \
                                 $(OUT)/step$(n)/test_step$(n))
 	@BUILD=$(OUT) TEST_RUNNER="$(TEST_RUNNER)" RUN="$(RUN)" \
 	 $(foreach n,$(STEPS),TEST_ENVS_$(n)="$(step$(n)_TEST_ENVS)") \
@@ -146,6 +149,11 @@ diff:
 
 snippets:
 	@sh common/snippets.sh update README.md
+
+# Every console block's command, run again on this machine (make test
+# checks their shapes: common/outputs.sh). The programs are built first.
+outputs: all
+	@sh common/outputs.sh update README.md
 
 clean:
 	rm -rf build $(addprefix step,$(STEPS)) step6_bin
