@@ -14,8 +14,8 @@
  * Up to WHOLE_MAX_RUNS runs, the whole run is drawn so. Beyond, a box per
  * run would be thinner than a pixel and the file grow with the program:
  * the whole run is drawn as shades instead (how much of each column of
- * time each M spent running goroutines), followed by DETAIL_RUNS runs from
- * the middle of the run drawn in full. The picture says which it shows.
+ * time each M spent running goroutines), followed by DETAIL_RUNS runs
+ * drawn in full (detail_window says which). The picture says which it shows.
  * Its size is then bounded by lanes x columns, whatever the program did:
  * under a few MB even at GOMAXPROCS=256 with a million goroutines.
  */
@@ -35,6 +35,7 @@ enum {
     SHADES = 4,            /* levels of busy (0 is not drawn) */
     WHOLE_MAX_RUNS = 2000, /* more: shades, and a detail */
     DETAIL_RUNS = 150,
+    MIN_RUN_PX = 2,        /* a run of a microsecond is drawn this wide */
     MAX_REASONS = 8,       /* wait reasons with a colour of their own */
 };
 
@@ -77,17 +78,22 @@ static int y_of(const struct svg *s, int m)
     return s->top + s->row[m] * s->lane_h;
 }
 
-/* t - start as "12.5 ms", in the unit of step (a tick's spacing). */
-static void put_time(FILE *f, int64_t t, int64_t step)
+/* t nanoseconds as "12.5 ms": in the largest unit not above unit, with
+   as many decimals as a difference of step needs. */
+static void put_time(FILE *f, int64_t t, int64_t unit, int64_t step)
 {
     static const struct {
         int64_t ns;
         const char *name;
     } units[] = {{1000000000, "s"}, {1000000, "ms"}, {1000, "µs"}, {1, "ns"}};
     int u = 0;
-    while (units[u].ns > step && units[u].ns > 1)
+    while (units[u].ns > unit && units[u].ns > 1)
         u++;
-    fprintf(f, "%g %s", (double)t / (double)units[u].ns, units[u].name);
+    int decimals = 0;
+    for (int64_t d = units[u].ns; d > step && decimals < 6; d /= 10)
+        decimals++;
+    fprintf(f, "%.*f %s", decimals, (double)t / (double)units[u].ns,
+            units[u].name);
 }
 
 /* A tick spacing of 1, 2 or 5 times a power of ten: about 8 ticks. */
@@ -172,12 +178,16 @@ static void full_run(void *ctx, int m, int p, int64_t g, int64_t start,
     if (end < s->a || start > s->b)
         return;
     double x = x_of(s, start), w = x_of(s, end) - x;
+    if (w < MIN_RUN_PX) { /* wider than it lasted, but visible */
+        w = MIN_RUN_PX;
+        if (x + w > PLOT_X + PLOT_W)
+            x = PLOT_X + PLOT_W - w;
+    }
     int y = y_of(s, m);
     fprintf(s->f, "<rect class=\"run\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
             "height=\"%d\" fill=\"hsl(%d,65%%,72%%)\"><title>G%" PRId64
-            " on M%d, P%d: ", x, y + 2, w > 0.3 ? w : 0.3, s->lane_h - 4,
-            hue(g), g, m, p);
-    put_time(s->f, end - start, end - start);
+            " on M%d, P%d: ", x, y + 2, w, s->lane_h - 4, hue(g), g, m, p);
+    put_time(s->f, end - start, end - start, (end - start) / 100);
     fputs(kind == TRACE_NKINDS ? ", still running at the end" : ", then ",
           s->f);
     if (kind == TRACE_GO_SCHED)
@@ -368,18 +378,18 @@ static void draw_lanes(struct svg *s, const uint64_t (*held)[4], bool ids)
     }
 }
 
-/* The axis under the lanes, in time since the run's start. */
+/* The axis under the lanes, in time since the window's start. */
 static void draw_axis(struct svg *s, int y)
 {
     int64_t step = tick_step(s->b - s->a);
     fprintf(s->f, "<path class=\"axis\" d=\"M%d %dh%d\"/>\n", PLOT_X, y,
             PLOT_W);
-    int64_t first = (s->a - s->t->start + step - 1) / step * step;
-    for (int64_t t = first; s->t->start + t <= s->b; t += step) {
-        double x = x_of(s, s->t->start + t);
+    for (int64_t t = 0; s->a + t <= s->b; t += step) {
+        double x = x_of(s, s->a + t);
         fprintf(s->f, "<path class=\"axis\" d=\"M%.1f %dv5\"/>"
-                "<text class=\"tick\" x=\"%.1f\" y=\"%d\">", x, y, x, y + 16);
-        put_time(s->f, t, step);
+                "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%s", x, y, x,
+                y + 16, t && s->a > s->t->start ? "+" : "");
+        put_time(s->f, t, step, step);
         fputs("</text>\n", s->f);
     }
 }
@@ -433,14 +443,63 @@ static int draw_legend(struct svg *s, int y, bool full)
     return y + 10;
 }
 
+/*
+ * The window of the detail: DETAIL_RUNS runs, starting a third of them
+ * before the first steal (how work moves to another P: ping-pong), or
+ * from the middle of the run if nothing was stolen. True if it shows a
+ * steal.
+ */
+static bool detail_window(struct svg *s, size_t runs)
+{
+    const struct trace_events *t = s->t;
+    size_t k = 0, from = runs / 2;
+    bool steal = false;
+    for (size_t i = 0; i < t->n && !steal; i++) {
+        if (t->ev[i].kind == TRACE_STEAL) {
+            from = k > DETAIL_RUNS / 3 ? k - DETAIL_RUNS / 3 : 0;
+            steal = true;
+        }
+        k += t->ev[i].kind == TRACE_GO_START;
+    }
+    s->b = t->end;
+    k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->ev[i].kind != TRACE_GO_START)
+            continue;
+        if (k == from)
+            s->a = t->ev[i].when;
+        if (k == from + DETAIL_RUNS)
+            s->b = t->ev[i].when;
+        k++;
+    }
+    if (s->b <= s->a)
+        s->b = s->a + 1;
+    return steal;
+}
+
+/* 1234567 as "1,234,567". Returns buf. */
+static char *with_commas(int64_t n, char buf[static 32])
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%" PRId64, n), out = 0;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf[out++] = ',';
+        buf[out++] = digits[i];
+    }
+    buf[out] = '\0';
+    return buf;
+}
+
 /* ---- The file ---------------------------------------------------------- */
 
 static void panel_title(struct svg *s, int y, const char *what)
 {
+    int64_t from = s->a - s->t->start, to = s->b - s->t->start;
     fprintf(s->f, "<text class=\"panel\" x=\"4\" y=\"%d\">%s ", y, what);
-    put_time(s->f, s->a - s->t->start, s->b - s->a);
+    put_time(s->f, from, to, (to - from) / 100);
     fputs(" to ", s->f);
-    put_time(s->f, s->b - s->t->start, s->b - s->a);
+    put_time(s->f, to, to, (to - from) / 100);
     fputs("</text>\n", s->f);
 }
 
@@ -507,9 +566,10 @@ void trace_write_svg(const struct trace_events *t, FILE *f)
           "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", f);
     fputs("<text class=\"panel\" x=\"4\" y=\"18\">", f);
     put_xml(f, program_name());
-    fprintf(f, ", GOMAXPROCS=%d: %zu goroutine runs on %d Ms (GOTRACE, "
-            "step5_cooperative/trace.c)</text>\n", t->nprocs, runs,
-            s.nlanes);
+    char count[32];
+    fprintf(f, ", GOMAXPROCS=%d: %s goroutine runs on %d Ms (GOTRACE, "
+            "step5_cooperative/trace.c)</text>\n", t->nprocs,
+            with_commas((int64_t)runs, count), s.nlanes);
 
     s.top = 50;
     if (full) {
@@ -524,21 +584,8 @@ void trace_write_svg(const struct trace_events *t, FILE *f)
     }
     int y = s.top + lanes_h;
     draw_axis(&s, y);
-    if (!full) { /* DETAIL_RUNS runs from the middle, in full */
-        size_t k = 0, from = runs / 2, to = from + DETAIL_RUNS;
-        for (size_t i = 0; i < t->n; i++) {
-            if (t->ev[i].kind != TRACE_GO_START)
-                continue;
-            if (k == from)
-                s.a = t->ev[i].when;
-            if (k == to)
-                s.b = t->ev[i].when;
-            k++;
-        }
-        if (k <= to)
-            s.b = t->end;
-        if (s.b <= s.a)
-            s.b = s.a + 1;
+    if (!full) { /* DETAIL_RUNS runs in full: see detail_window */
+        bool steal = detail_window(&s, runs);
         /* Where the detail lies, on the whole run's axis. */
         struct svg whole = s;
         whole.a = t->start;
@@ -547,10 +594,12 @@ void trace_write_svg(const struct trace_events *t, FILE *f)
                 "d=\"M%.1f %dH%.1f\"/>\n", x_of(&whole, s.a), y + 1,
                 x_of(&whole, s.b) + 1);
         s.top = y + 60;
-        char title[96];
-        snprintf(title, sizeof title, "detail: %d of %zu runs, from the "
-                 "middle of the run (thick on the axis above),", DETAIL_RUNS,
-                 runs);
+        char title[128];
+        snprintf(title, sizeof title, "detail: %d of the %s runs, %s "
+                 "(thick on the axis above),", DETAIL_RUNS,
+                 with_commas((int64_t)runs, count),
+                 steal ? "from just before the first steal"
+                       : "from the middle of the run");
         panel_title(&s, s.top - 10, title);
         draw_lanes(&s, held, false);
         draw_full(&s);

@@ -297,7 +297,7 @@ static void expect_svg_of(const struct trace_events *t)
         double x, w;
         if (sscanf(at, "class=\"run\" x=\"%lf\" y=\"%*d\" width=\"%lf\"", &x,
                    &w) != 2 ||
-            x < 110 || x + w > 110 + 1070 + 0.3 + 0.05)
+            x < 110 || x + w > 110 + 1070 + 0.05)
             outside++;
         runs++;
     }
@@ -376,7 +376,7 @@ TEST(gotrace_read_while_ms_record_is_race_free)
     EXPECT(last > 0);
 }
 
-/* ---- A million goroutines ------------------------------------------------ */
+/* ---- A million goroutines --------------------------------------------- */
 
 static void nothing(void *arg)
 {
