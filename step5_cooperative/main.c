@@ -20,6 +20,7 @@
  *   ./step5 --bench       switch, gosched, skynet, spawn, ping-pong,
  *                         buffered
  *   GOMAXPROCS=N ./step5  the number of Ps (default: the CPUs)
+ *   GOTRACE=name ./step5 ms   a timeline: name.svg and name.json
  */
 #include "chan.h"
 #include "go.h"
@@ -303,9 +304,12 @@ static void *watchdog(void *arg)
     exit(0);
 }
 
+static void gotrace_child(const char *base, const char *what); /* below */
+
 static void starve_once(bool yields)
 {
     setenv("GOMAXPROCS", "1", 1);
+    gotrace_child(getenv("GOTRACE"), yields ? "yielding" : "spinning");
     atomic_store(&spin_yields, yields);
     runtime_start();
     pthread_t t;
@@ -662,6 +666,17 @@ static void run_forked(void (*fn)(void))
     }
 }
 
+/* GOTRACE=name (trace.c) in a child that runs one demo: name-what, so
+   that each child writes files of its own (the starve demo's two). */
+static void gotrace_child(const char *base, const char *what)
+{
+    if (!base || !*base)
+        return;
+    char name[4096];
+    snprintf(name, sizeof name, "%s-%s", base, what);
+    setenv("GOTRACE", name, 1);
+}
+
 /* ---- the command line -------------------------------------------------- */
 
 #define USAGE                                                           \
@@ -717,10 +732,14 @@ int main(int argc, char **argv)
         chosen[i]->run();
     if (nchosen)
         return 0;
+    const char *gotrace = getenv("GOTRACE");
+    char *trace_base = gotrace ? strdup(gotrace) : NULL;
     for (int i = 0; i < NDEMOS - 1; i++) { /* all but deadlock */
         printf("%s== %s: %s\n", i ? "\n" : "", demos[i].name,
                demos[i].title);
+        gotrace_child(trace_base, demos[i].name);
         run_forked(demos[i].run);
     }
+    free(trace_base);
     return 0;
 }

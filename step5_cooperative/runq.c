@@ -17,6 +17,7 @@
  * so that no runnable G waits for ever.
  */
 #include "runtime.h"
+#include "trace.h"
 
 #include "common.h"
 
@@ -220,6 +221,8 @@ G *runqsteal(P *p, P *victim, bool stealnext)
     spin_unlock(&victim->runqlock);
     if (n == 0)
         return NULL;
+    if (trace.enabled)
+        trace_steal(victim, batch[0], (int)n);
     runqput_batch(p, batch + 1, (int)n - 1);
     atomic_fetch_add_explicit(&sched.steals, n, memory_order_relaxed);
     return batch[0];

@@ -81,6 +81,7 @@ struct m {
     void (*after)(G *prev, void *arg);
     void *after_arg;
     uint64_t rand;  /* this M's random numbers (Go: m.fastrand) */
+    struct trace_buf *trace; /* its events, with GOTRACE (trace.c) */
 };
 
 enum { RUNQ_SIZE = 256 }; /* as Go's */

@@ -39,6 +39,7 @@
  *   runtime.main, then mstart).
  */
 #include "runtime.h"
+#include "trace.h"
 
 #include "common.h"
 
@@ -137,6 +138,8 @@ void go_spawn(void (*fn)(void *), const void *arg, size_t size)
         p->goidcacheend = p->goidcache + GOID_BATCH;
     }
     atomic_store_explicit(&g->id, p->goidcache++, memory_order_relaxed);
+    if (trace.enabled)
+        trace_go_create(g);
     g->fn = fn;
     g->argsize = (uint16_t)size;
     g->arg = size <= G_ARGBUF ? g->argbuf : malloc(size);
@@ -471,7 +474,11 @@ static void stopm(M *m)
         }
         pthread_mutex_unlock(&sched.lock);
 
+        if (trace.enabled)
+            trace_m_park();
         note_sleep(&m->park, deadline);
+        if (trace.enabled)
+            trace_m_wake();
 
         pthread_mutex_lock(&sched.lock);
         if (m->idle)
@@ -598,6 +605,8 @@ __attribute__((noinline)) static void execute(G *from, G *to,
     bool ends = atomic_load_explicit(&from->status, memory_order_relaxed) ==
                 G_DEAD;
     san_switch_start(&from->san, &to->san, ends);
+    if (trace.enabled)
+        trace_go_switch(from, to);
     ctx_switch(&from->ctx, &to->ctx);
     after_switch(from);
 }
@@ -651,6 +660,8 @@ void unlock_after_park(G *g, void *lock)
 
 void goready(G *g)
 {
+    if (trace.enabled)
+        trace_go_ready(g);
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
     M *m = getm();
     if (m && m->p)
@@ -769,6 +780,7 @@ static void runtime_init(void)
     current_m = m0;
     signal_stack_init();
     sysmon_start();
+    trace_start();
     atomic_store_explicit(&started, true, memory_order_release);
 }
 

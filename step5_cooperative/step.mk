@@ -6,7 +6,8 @@ step5_LIB     := step5_cooperative/sched.c step5_cooperative/runq.c \
                  step5_cooperative/galloc.c step5_cooperative/lock.c \
                  step5_cooperative/stack.c step5_cooperative/sysmon.c \
                  step5_cooperative/timer.c step5_cooperative/sync.c \
-                 step5_cooperative/chan.c \
+                 step5_cooperative/chan.c step5_cooperative/trace.c \
+                 step5_cooperative/trace_svg.c \
                  step5_cooperative/switch_$(ARCH).S
 # Step 4's tests run unchanged on our runtime (not those for threads only).
 step5_TESTS   := $(wildcard step5_cooperative/tests/*.c) \

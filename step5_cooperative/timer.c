@@ -8,6 +8,7 @@
  * readies it. Go keeps one heap per P; one heap is simpler and enough here.
  */
 #include "runtime.h"
+#include "trace.h"
 
 #include "common.h"
 
@@ -109,8 +110,11 @@ void timers_run(int64_t now)
             break;
         /* t may be gone once t->f has run (it lives on the stack of the
            goroutine that f readies): read nothing from it after. */
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
+            if (trace.enabled)
+                trace_timer();
             due[i]->f(due[i]->arg);
+        }
         /* Only now: a deadlock check must see either the pending timer
            or the goroutine it readied. */
         atomic_fetch_sub(&timers.pending, n);
