@@ -84,7 +84,7 @@ __attribute__((noinline)) M *getm(void)
 G *getg(void)
 {
     M *m = getm();
-    return m ? m->curg : NULL;
+    return m ? atomic_load_explicit(&m->curg, memory_order_relaxed) : NULL;
 }
 
 static M *must_m(const char *what)
@@ -108,7 +108,7 @@ static void yield_to_new_after(G *g, void *p)
 static void yield_to_new(void)
 {
     M *m = getm();
-    G *g = m->curg;
+    G *g = getg();
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
     switch_to_next(g, yield_to_new_after, m->p);
 }
@@ -196,6 +196,7 @@ static void pidleput(P *p) /* sched.lock held */
 {
     p->link = sched.pidle;
     sched.pidle = p;
+    atomic_store_explicit(&p->status, P_IDLE, memory_order_relaxed);
     atomic_fetch_add(&sched.npidle, 1);
 }
 
@@ -204,7 +205,12 @@ static P *pidleget(void) /* sched.lock held */
     P *p = sched.pidle;
     if (p) {
         sched.pidle = p->link;
+        atomic_store_explicit(&p->status, P_RUNNING, memory_order_relaxed);
         atomic_fetch_sub(&sched.npidle, 1);
+        if (atomic_load(&sched.sysmonwait)) { /* a seam: see runtime.h */
+            atomic_store(&sched.sysmonwait, false);
+            note_wakeup(&sched.sysmonnote);
+        }
     }
     return p;
 }
@@ -244,7 +250,8 @@ static void *mstart(void *arg) /* a new M's thread; Go: mstart */
     signal_stack_init();
     san_fiber_adopt(&m->g0->san); /* g0 is this thread's own stack */
     stack_adopt_thread(m->g0);    /* which glibc guards: where? */
-    m->curg = m->g0;
+    m->thread = pthread_self();
+    atomic_store_explicit(&m->curg, m->g0, memory_order_relaxed);
     pthread_mutex_lock(&sched.lock); /* m->p: see runtime.h */
     m->p = m->nextp;
     m->nextp = NULL;
@@ -297,7 +304,9 @@ static void startm(bool spinning)
     pthread_mutex_lock(&sched.lock);
     P *p = pidleget();
     M *m = p ? mget() : NULL;
-    if (!p || (!m && sched.mcount >= sched.maxm)) {
+    /* Ms in a system call hold no P: they do not count (a seam) */
+    int maxm = sched.maxm + atomic_load(&sched.nsyscall);
+    if (!p || (!m && sched.mcount >= maxm)) {
         if (p)
             pidleput(p);
         pthread_mutex_unlock(&sched.lock);
@@ -388,6 +397,8 @@ static void schedule(void)
     for (;;) {
         M *m = getm();
         G *g = findrunnable(m);
+        atomic_fetch_add_explicit(&m->p->schedtick, 1, /* for sysmon */
+                                  memory_order_relaxed);
         execute(m->g0, g, NULL, NULL);
     }
 }
@@ -435,7 +446,8 @@ static int by_goid(const void *a, const void *b)
 static void checkdead(void)
 {
     if (atomic_load(&sched.npidle) != sched.nprocs ||
-        atomic_load(&sched.runqsize) != 0 || timers_pending())
+        atomic_load(&sched.runqsize) != 0 || timers_pending() ||
+        atomic_load(&sched.nsyscall) != 0) /* it may ready some: a seam */
         return;
     fflush(stdout);
     fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n");
@@ -506,6 +518,8 @@ static void resetspinning(M *m)
 static G *findrunnable(M *m)
 {
     for (;;) {
+        if (!m->p) /* it lost its P in a system call (a seam) */
+            stopm(m);
         P *p = m->p;
         run_due_timers();
         G *g = runqget(p, false);
@@ -586,7 +600,7 @@ __attribute__((noinline)) static void execute(G *from, G *to,
     M *m = getm();
     if (!to->ctx.sp) /* its first run */
         gstart(m->p, to);
-    m->curg = to;
+    atomic_store_explicit(&m->curg, to, memory_order_relaxed);
     m->prev = from;
     m->after = after;
     m->after_arg = arg;
@@ -635,7 +649,8 @@ static void switch_to_next(G *cur, void (*after)(G *, void *), void *arg)
 void gopark(void (*unlockf)(G *g, void *arg), void *arg, const char *reason)
 {
     runtime_start();
-    G *g = must_m("a blocking call")->curg;
+    must_m("a blocking call");
+    G *g = getg();
     atomic_store_explicit(&g->waitreason, reason, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
     switch_to_next(g, unlockf, arg);
@@ -668,7 +683,7 @@ void gosched(void)
 {
     runtime_start();
     M *m = must_m("gosched");
-    G *g = m->curg;
+    G *g = getg();
     /* Nothing else could run on this P now: no G in its queue or in the
        global queue, no timer due. Go queues g and finds it again at once;
        we just go on. Two goroutines alone on two Ps then yield for almost
@@ -760,13 +775,17 @@ static void runtime_init(void)
     stack_adopt_thread(g1);
     san_fiber_adopt(&g1->san);
     atomic_store(&g1->status, G_RUNNING);
-    m0->curg = g1;
+    atomic_store(&m0->curg, g1);
+    m0->thread = pthread_self();
     m0->p = &sched.allp[0];
+    atomic_store(&m0->p->status, P_RUNNING);
     sched.mcount = 1;
     sched.allm = m0;
     current_m = m0;
     signal_stack_init();
     sysmon_start();
+    if (goadds_start) /* linked in: Go's additions (see the seams) */
+        goadds_start();
     atomic_store_explicit(&started, true, memory_order_release);
 }
 
@@ -826,4 +845,59 @@ void sched_stats(struct sched_stats *s)
     pthread_mutex_unlock(&sched.lock);
     s->steals = atomic_load(&sched.steals);
     s->nprocs = sched.nprocs;
+}
+
+/* ---- Seams for Go's additions (runtime.h; step6_compare_go/goadds/) --- */
+
+/* Go: mcall. Switch from the running G to this M's g0 and run fn(g, arg)
+   there, once g's registers are saved. g's status says why it stops. */
+void mcall(void (*fn)(G *g, void *arg), void *arg)
+{
+    M *m = getm();
+    execute(getg(), m->g0, fn, arg);
+}
+
+/* gopreempt's after: the global queue's tail (Go: globrunqput). */
+static void gopreempt_after(G *g, void *arg)
+{
+    (void)arg;
+    globrunqput(g);
+}
+
+/*
+ * Go: gopreempt_m. The running G was preempted: to the back of the
+ * global queue, as Go does, behind the Gs readied meanwhile; due timers
+ * run first (the ticker that waited for this P runs next).
+ */
+void gopreempt(void)
+{
+    M *m = getm();
+    G *g = getg();
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    if (timers_due()) {
+        execute(g, m->g0, gopreempt_after, NULL);
+        return;
+    }
+    switch_to_next(g, gopreempt_after, NULL);
+}
+
+/* Go: handoffp. p's M is stuck (in a system call): start an M for p if
+   there is work, or leave p idle, where the next wakep finds it. */
+void handoffp(P *p)
+{
+    pthread_mutex_lock(&sched.lock);
+    pidleput(p);
+    pthread_mutex_unlock(&sched.lock);
+    if (atomic_load(&p->nrunq) || atomic_load(&sched.runqsize) ||
+        timers_pending())
+        startm(false);
+}
+
+/* Go: exitsyscallfast_pidle. An idle P for m, if any. */
+bool acquirep_idle(M *m)
+{
+    pthread_mutex_lock(&sched.lock);
+    m->p = pidleget();
+    pthread_mutex_unlock(&sched.lock);
+    return m->p != NULL;
 }

@@ -50,3 +50,46 @@ step6_bin: $(step6_TWIN_PROGRAMS)
 
 # The chart's log scale needs libm.
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
+
+# Go's additions (goadds/: sysmon, preemption, the system-call hand-off),
+# linked with step 5's runtime: "step 5+goadds", a runtime of its own for
+# the twins that show them (and for the tests of goadds). The runtime's
+# code, step 5's and goadds', goes in a section of its own, "goruntime",
+# so that the preemption signal's handler can tell it from the program's
+# by address: the linker brackets a section whose name is a C identifier
+# with __start_goruntime and __stop_goruntime. objcopy renames every
+# code section gcc and clang may make (cold and hot parts, constructors).
+GOADDS            := step6_compare_go/goadds
+step5+goadds_DIR  := $(GOADDS)
+step5+goadds_CFLAGS := $(step5_CFLAGS) -I$(GOADDS) -DGOADDS
+step5+goadds_LIB  := $(step5_LIB) $(GOADDS)/sysmon.c $(GOADDS)/preempt.c \
+                     $(GOADDS)/syscall.c $(GOADDS)/instrument.c \
+                     $(GOADDS)/preempt_$(ARCH).S
+GOADDS_OUT        := $(OUT)/step5+goadds
+OBJCOPY           := $(if $(filter aarch64,$(ARCH)),aarch64-linux-gnu-objcopy,objcopy)
+GOADDS_TEXT       := $(foreach s,.text .text.unlikely .text.hot .text.startup \
+                       .text.exit,--rename-section \
+                       $(s)=goruntime,alloc,load,readonly,code,contents)
+GOADDS_OBJS       := $(call step_objs,5+goadds,$(step5+goadds_LIB))
+
+$(GOADDS_OUT)/step5_cooperative/%.o: $(OUT)/step5/step5_cooperative/%.o
+	@mkdir -p $(@D)
+	$(OBJCOPY) $(GOADDS_TEXT) $< $@
+
+$(GOADDS_OUT)/$(GOADDS)/%.o: $(GOADDS)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(step5+goadds_CFLAGS) -c -o $@ $<
+	$(OBJCOPY) $(GOADDS_TEXT) $@
+
+$(GOADDS_OUT)/$(GOADDS)/%.o: $(GOADDS)/%.S
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(step5+goadds_CFLAGS) -c -o $@ $<
+	$(OBJCOPY) $(GOADDS_TEXT) $@
+
+# The twins that show what goadds changes, on step 5 + goadds.
+$(eval $(call step6_twin_rules,goadds,5+goadds,preempt handoff))
+
+# The tests of goadds (tests/test_goadds_*.c) run in test_step6, on
+# step 5 + goadds: its objects are linked into it.
+step6_CFLAGS += $(step5+goadds_CFLAGS)
+$(OUT)/step6/test_step6: $(GOADDS_OBJS)
