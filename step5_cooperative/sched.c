@@ -857,28 +857,27 @@ void mcall(void (*fn)(G *g, void *arg), void *arg)
     execute(getg(), m->g0, fn, arg);
 }
 
-/* gopreempt's after: the global queue's tail (Go: globrunqput). */
-static void gopreempt_after(G *g, void *arg)
-{
-    (void)arg;
-    globrunqput(g);
-}
-
 /*
- * Go: gopreempt_m. The running G was preempted: to the back of the
- * global queue, as Go does, behind the Gs readied meanwhile; due timers
- * run first (the ticker that waited for this P runs next).
+ * Go: gopreempt_m. The running G was preempted (it holds no lock: it
+ * was stopped at a safe point). Due timers run first, here, so that the
+ * G a timer readies is in runnext; then the global queue first, which
+ * holds what Ms without a P readied (timers an idle M ran, system calls
+ * that lost their P); then the P's own queue. The preempted G goes behind
+ * everything on its P, as with gosched (Go puts it on the global queue:
+ * with its FIFO rings, that is the back; ours are LIFO, runq.c).
  */
 void gopreempt(void)
 {
     M *m = getm();
     G *g = getg();
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
-    if (timers_due()) {
-        execute(g, m->g0, gopreempt_after, NULL);
-        return;
-    }
-    switch_to_next(g, gopreempt_after, NULL);
+    run_due_timers();
+    G *next = NULL;
+    if (atomic_load_explicit(&sched.runqsize, memory_order_relaxed))
+        next = globrunqget(m->p);
+    if (!next)
+        next = runqget(m->p, false);
+    execute(g, next ? next : m->g0, gosched_after, m->p);
 }
 
 /* Go: handoffp. p's M is stuck (in a system call): start an M for p if

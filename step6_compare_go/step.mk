@@ -70,7 +70,7 @@ OBJCOPY           := $(if $(filter aarch64,$(ARCH)),aarch64-linux-gnu-objcopy,ob
 GOADDS_TEXT       := $(foreach s,.text .text.unlikely .text.hot .text.startup \
                        .text.exit,--rename-section \
                        $(s)=goruntime,alloc,load,readonly,code,contents)
-GOADDS_OBJS       := $(call step_objs,5+goadds,$(step5+goadds_LIB))
+GOADDS_OBJS       := $(patsubst %,$(GOADDS_OUT)/%.o,$(basename $(step5+goadds_LIB)))
 
 $(GOADDS_OUT)/step5_cooperative/%.o: $(OUT)/step5/step5_cooperative/%.o
 	@mkdir -p $(@D)

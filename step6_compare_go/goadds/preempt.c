@@ -81,11 +81,11 @@ static bool asyncpreemptoff(void)
     return false;
 }
 
-/* Go: wantAsyncPreempt. Was the G on this M asked to stop, and may it? */
-static bool want_async_preempt(M *m, G *g)
+/* Go: wantAsyncPreempt. May the G on this M, asked to stop, stop now? */
+static bool want_async_preempt(M *m)
 {
-    return g != m->g0 && atomic_load(&g->preempt) && m->locks == 0 &&
-           m->p && atomic_load(&m->p->status) == P_RUNNING;
+    return m->locks == 0 && m->p &&
+           atomic_load(&m->p->status) == P_RUNNING;
 }
 
 /* Go: isAsyncSafePoint. May g stop at pc, with stack pointer sp? */
@@ -104,20 +104,19 @@ static bool is_async_safe_point(G *g, uintptr_t pc, uintptr_t sp)
    (its signal stack: SA_ONSTACK). */
 static void sigpreempt(int sig, siginfo_t *info, void *context)
 {
-    (void)sig, (void)info;
-    int saved_errno = errno;
+    (void)sig, (void)info; /* no errno to save: we call nothing */
     ucontext_t *uc = context;
     M *m = getm();
     G *g = m ? getg() : NULL;
-    if (g && want_async_preempt(m, g)) {
-        if (is_async_safe_point(g, sigctxt_pc(uc), sigctxt_sp(uc))) {
-            sigctxt_pushcall(uc, asyncPreempt);
-            count(&goadds_counters.async_preempts);
-        } else {
-            count(&goadds_counters.unsafe_points);
-        }
+    if (!g || g == m->g0 || !atomic_load(&g->preempt))
+        return; /* nobody asked this M: not our signal */
+    if (want_async_preempt(m) &&
+        is_async_safe_point(g, sigctxt_pc(uc), sigctxt_sp(uc))) {
+        sigctxt_pushcall(uc, asyncPreempt);
+        count(&goadds_counters.async_preempts);
+    } else {
+        count(&goadds_counters.unsafe_points); /* sysmon asks again */
     }
-    errno = saved_errno;
 }
 
 /*

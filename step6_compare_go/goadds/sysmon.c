@@ -10,11 +10,16 @@
  *     taken from its M and handed to another (handoffp), so that its
  *     other goroutines run while the call blocks (syscall.c).
  * Between rounds it sleeps 20 us, doubling after 50 quiet rounds up to
- * 10 ms; while every P is idle it sleeps until pidleget wakes it, so an
+ * 1 ms; while every P is idle it sleeps until pidleget wakes it, so an
  * idle program stays idle. It holds no lock while it sleeps.
  *
  * Where we differ from Go, on purpose:
  * - No network poll, no forced GC, no scavenger: we have neither.
+ * - Its naps grow to 1 ms, not 10: sysmon sees a P's tick move only at
+ *   its rounds, so with 10 ms naps a "10 ms" slice lasts 10 to 30 ms (in
+ *   Go too), and a ticker waits that long; with 1 ms, 10 to 12 ms. The
+ *   price: up to 1,000 short wake-ups a second while goroutines run
+ *   (none while all is idle).
  * - GODEBUG=schedtrace keeps step 5's own trace thread (sysmon.c there):
  *   Go prints it from this loop.
  * - Go keeps a P's status and its M on the P (p.status, p.m); step 5
@@ -30,7 +35,7 @@
 enum {
     FORCE_PREEMPT_NS = 10 * 1000 * 1000, /* Go: forcePreemptNS */
     DELAY_MIN_US = 20,
-    DELAY_MAX_US = 10 * 1000,
+    DELAY_MAX_US = 1000, /* Go: 10 ms; see the header */
     QUIET_ROUNDS = 50, /* before the delay starts doubling, as Go */
 };
 
