@@ -36,21 +36,6 @@ $(eval $(call step6_twin_rules,goroutines,5,$(step6_TWINS)))
 $(eval $(call step6_twin_rules,threads,2,spawn))
 $(eval $(call step6_twin_rules,threads,4,pingpong))
 
-# Built with ./step6 and its tests; order-only, so not linked into them.
-$(OUT)/step6/step6 $(OUT)/step6/test_step6: | $(step6_TWIN_PROGRAMS)
-
-# `make step6` also copies the twins to a place that does not depend on
-# the compiler, step6_bin/c/, as it copies the program to ./step6; the
-# README runs them there. (./step6 builds the Go programs in step6_bin/go/.)
-.PHONY: step6_bin
-step6: step6_bin
-step6_bin: $(step6_TWIN_PROGRAMS)
-	@mkdir -p step6_bin/c
-	@cp $^ step6_bin/c/
-
-# The chart's log scale needs libm.
-$(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
-
 # Go's additions (goadds/: sysmon, preemption, the system-call hand-off),
 # linked with step 5's runtime: "step 5+goadds", a runtime of its own for
 # the twins that show them (and for the tests of goadds). The runtime's
@@ -93,3 +78,24 @@ $(eval $(call step6_twin_rules,goadds,5+goadds,preempt handoff))
 # step 5 + goadds: its objects are linked into it.
 step6_CFLAGS += $(step5+goadds_CFLAGS)
 $(OUT)/step6/test_step6: $(GOADDS_OBJS)
+
+# Go's preemption before 1.14, a check at every function's entry
+# (goadds/instrument.c), on the one test file that shows it.
+$(OUT)/step6/step6_compare_go/tests/test_goadds_oldway.o: \
+    step6_CFLAGS += -finstrument-functions
+
+# Built with ./step6 and its tests; order-only, so not linked into them.
+$(OUT)/step6/step6 $(OUT)/step6/test_step6: | $(step6_TWIN_PROGRAMS)
+
+# `make step6` also copies the twins to a place that does not depend on
+# the compiler, step6_bin/c/, as it copies the program to ./step6; the
+# README runs them there. (./step6 builds the Go programs in step6_bin/go/.)
+.PHONY: step6_bin
+step6: step6_bin
+step6_bin: $(step6_TWIN_PROGRAMS)
+	@mkdir -p step6_bin/c
+	@cp $^ step6_bin/c/
+
+# The chart's log scale needs libm.
+$(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
+
