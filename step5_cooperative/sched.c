@@ -600,11 +600,13 @@ __attribute__((noinline)) static void execute(G *from, G *to,
     M *m = getm();
     if (!to->ctx.sp) /* its first run */
         gstart(m->p, to);
-    atomic_store_explicit(&m->curg, to, memory_order_relaxed);
+    atomic_store_explicit(&m->curg, to, memory_order_release); /* sysmon */
     m->prev = from;
     m->after = after;
     m->after_arg = arg;
     atomic_store_explicit(&to->status, G_RUNNING, memory_order_relaxed);
+    atomic_store_explicit(&to->preempt, false, /* asked of an earlier */
+                          memory_order_relaxed); /* run: void (a seam) */
     if (!from->stack_guarded)
         stack_check(from);
     bool ends = atomic_load_explicit(&from->status, memory_order_relaxed) ==
@@ -871,6 +873,7 @@ void gopreempt(void)
     M *m = getm();
     G *g = getg();
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
     run_due_timers();
     G *next = NULL;
     if (atomic_load_explicit(&sched.runqsize, memory_order_relaxed))

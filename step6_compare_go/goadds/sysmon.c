@@ -5,7 +5,8 @@
  * A thread of its own, with no P, that never runs goroutines. Each round
  * it looks at every P (retake):
  *   - a P whose schedtick has not moved for 10 ms has run one G that
- *     long: ask it to stop (g->preempt, then a signal: preempt.c);
+ *     long (and its thread had the CPU for 10 ms of them): ask it to
+ *     stop (g->preempt, then a signal: preempt.c);
  *   - a P in a system call (P_SYSCALL) for a round, 20 us or more, is
  *     taken from its M and handed to another (handoffp), so that its
  *     other goroutines run while the call blocks (syscall.c).
@@ -31,6 +32,7 @@
 #include "common.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 enum {
     FORCE_PREEMPT_NS = 10 * 1000 * 1000, /* Go: forcePreemptNS */
@@ -45,9 +47,21 @@ struct goadds_counters goadds_counters;
 struct sysmontick {
     unsigned schedtick;
     int64_t schedwhen;   /* now_ns() when it saw schedtick change */
+    int64_t schedcpu;    /* the CPU time of p's M then (not Go's) */
 };
 static struct sysmontick *ticks; /* one per P */
 static note sleep_note;          /* sysmon's naps: nothing wakes it */
+
+/* The CPU time m's thread has used so far, in ns. */
+static int64_t thread_cpu_ns(M *m)
+{
+    clockid_t clock;
+    struct timespec t;
+    if (pthread_getcpuclockid(m->thread, &clock) != 0 ||
+        clock_gettime(clock, &t) != 0)
+        return 0;
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 /* The M holding p, or NULL. sched.lock held (m->p is written under it). */
 static M *p_holder(P *p)
@@ -58,13 +72,31 @@ static M *p_holder(P *p)
     return NULL;
 }
 
-/* Go: preemptone. Ask the G running on p to stop, and signal its M. */
-static void preemptone(P *p)
+/* A new slice began on p: note its M's CPU time. */
+static void slice_start(P *p, struct sysmontick *pd)
 {
     pthread_mutex_lock(&sched.lock);
     M *m = p_holder(p);
-    G *g = m ? atomic_load_explicit(&m->curg, memory_order_relaxed) : NULL;
-    if (g && g != m->g0) {
+    pd->schedcpu = m ? thread_cpu_ns(m) : 0;
+    pthread_mutex_unlock(&sched.lock);
+}
+
+/*
+ * Go: preemptone. Ask the G running on p to stop, and signal its M, if
+ * p is still at tick t (if it switched meanwhile, the G there now has
+ * just started: a switch counts the tick before it changes m->curg,
+ * which it stores with release, so seeing the new G we see the new
+ * tick), and if its M had the CPU for 10 ms of the slice: on a machine
+ * shared with other jobs, a thread the kernel kept waiting has not had
+ * its turn (Go looks at the clock only).
+ */
+static void preemptone(P *p, unsigned t, struct sysmontick *pd)
+{
+    pthread_mutex_lock(&sched.lock);
+    M *m = p_holder(p);
+    G *g = m ? atomic_load_explicit(&m->curg, memory_order_acquire) : NULL;
+    if (g && g != m->g0 && atomic_load(&p->schedtick) == t &&
+        thread_cpu_ns(m) - pd->schedcpu >= FORCE_PREEMPT_NS) {
         atomic_store(&g->preempt, true);
         count(&goadds_counters.preempt_requests);
         preemptM(m);
@@ -104,11 +136,13 @@ static int retake(int64_t now)
         if (status == P_IDLE || pd->schedtick != t) {
             pd->schedtick = t; /* it switched since: a new time slice */
             pd->schedwhen = now;
+            if (status == P_RUNNING)
+                slice_start(p, pd);
             continue;
         }
         if (status == P_RUNNING) {
             if (pd->schedwhen + FORCE_PREEMPT_NS <= now)
-                preemptone(p);
+                preemptone(p, t, pd);
             continue;
         }
         /* P_SYSCALL since at least one round. As Go: leave it while it
