@@ -23,6 +23,8 @@
  * - No preemption (Go: sysmon + signals since 1.14): a goroutine runs
  *   until it blocks, yields or ends. No hand-off of the P while a
  *   goroutine sits in a blocking system call (Go: entersyscall).
+ *   Chapter 6 builds both (step6_compare_go/goadds/), attached through
+ *   the seams that runtime.h lists and that end this file.
  * - Because of that, a goroutine that fills its P's ring with go() lets
  *   the newest run before it goes on (newproc); in Go it would be
  *   preempted sooner or later, and its Gs would run meanwhile.

@@ -63,6 +63,12 @@ enum {
 
 static bool async_enabled;
 
+#ifdef SAN_TSAN
+static const bool under_tsan = true; /* no preemption by signal: above */
+#else
+static const bool under_tsan = false;
+#endif
+
 bool async_preempt_enabled(void)
 {
     return async_enabled;
@@ -141,11 +147,7 @@ void preemptM(M *m)
 
 void preempt_init(void)
 {
-#ifdef SAN_TSAN
-    async_enabled = false; /* see the header */
-#else
-    async_enabled = !asyncpreemptoff();
-#endif
+    async_enabled = !under_tsan && !asyncpreemptoff();
     if (!async_enabled)
         return;
     /* SA_RESTART: a system call the signal interrupts (a G's read, an

@@ -30,11 +30,10 @@
         .p2align 4
 asyncPreempt:
         /* Save the flags first: the arithmetic below changes them. */
-        pushfq
-        /* rbp will hold this frame's base, to undo the alignment. */
-        pushq   %rbp
-        movq    %rsp, %rbp
-        /* The other 14 general registers (rsp is rbp + 16 + 8 + 128). */
+        pushfq                          /* rflags */
+        pushq   %rbp                    /* the interrupted rbp */
+        movq    %rsp, %rbp              /* our frame's base, for later */
+        /* The other 14 general registers (rsp comes back by itself). */
         pushq   %rax
         pushq   %rbx
         pushq   %rcx
@@ -52,24 +51,22 @@ asyncPreempt:
         /* Room for FXSAVE, which wants a 16-byte aligned address; the
            interrupted rsp could have been any multiple of 8, and the
            call below wants rsp 16-aligned too (System V ABI). */
-        subq    $FXSAVE_BYTES, %rsp
-        andq    $-16, %rsp
-        /* The whole x87/SSE state: xmm0-15, MXCSR (with its sticky
-           flags), the x87 stack and its control and status words. */
-        fxsave64 (%rsp)
-        /* A C call wants an empty x87 stack and the default x87 control
+        subq    $FXSAVE_BYTES, %rsp     /* 512 bytes ... */
+        andq    $-16, %rsp              /* ... at a multiple of 16 */
+        fxsave64 (%rsp)                 /* xmm0-15, MXCSR, x87 state */
+        /* A C call wants an empty x87 stack with the default control
            word (the interrupted code may be mid long double), and the
            direction flag clear. */
-        fninit
-        cld
+        fninit                          /* x87: empty, default */
+        cld                             /* DF = 0 */
 
-        /* Yield: this goroutine goes to the global run queue; we come
+        /* Yield: this goroutine goes to the back of the queue; we come
            back here when it runs again, maybe on another thread. */
         call    asyncPreempt2
 
         /* Put everything back, in the reverse order. */
-        fxrstor64 (%rsp)
-        leaq    -GPRS_BELOW_RBP(%rbp), %rsp
+        fxrstor64 (%rsp)                /* xmm0-15, MXCSR, x87 state */
+        leaq    -GPRS_BELOW_RBP(%rbp), %rsp /* undo the alignment */
         popq    %r15
         popq    %r14
         popq    %r13
@@ -84,10 +81,9 @@ asyncPreempt:
         popq    %rcx
         popq    %rbx
         popq    %rax
-        popq    %rbp
-        /* The flags last: the lea above would not change them, but
-           nothing after this line may. */
-        popfq
+        popq    %rbp                    /* the interrupted rbp */
+        popfq                           /* rflags: nothing after changes
+                                           them (lea and pop do not) */
         /* Pop the interrupted rip into rip, then skip the red zone:
            rsp is the interrupted code's again. */
         ret     $RED_ZONE
