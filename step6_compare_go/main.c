@@ -539,7 +539,21 @@ static void show(const struct workload *w, enum side side, int procs,
 }
 
 /* The twin of demo d built on step 5 + goadds, if there is one: it must
-   print what Go printed. */
+   print what Go printed, except under ThreadSanitizer, which delivers a
+   signal only at the next call into libc: no preemption by signal there
+   (goadds/preempt.c), so a loop that calls nothing starves, as on step 5
+   alone. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
 static void show_goadds(const struct workload *w, struct demo *d)
 {
     static struct outcome o;
@@ -557,7 +571,7 @@ static void show_goadds(const struct workload *w, struct demo *d)
         snprintf(said, 300, "%.*s", (int)strcspn(o.out, "\n"), o.out);
     else
         snprintf(said, 300, "%s (%s)", o.err_last, describe_end(&o, end));
-    if (have_go && strcmp(said, d->said[GO]) != 0) {
+    if (have_go && strcmp(said, d->said[GO]) != 0 && !UNDER_TSAN) {
         errors++;
         printf("error: %s on ours + goadds, P=%d: %s\n", w->name, d->procs,
                said);

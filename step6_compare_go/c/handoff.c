@@ -85,6 +85,7 @@ int main(int argc, char **argv)
     for (long i = 0; i < n; i++)
         go(compute, sp);
     wg_wait(&s.wg);
+    pthread_join(t, NULL); /* done: it wrote the byte we read */
     long waited = atomic_load(&s.waited);
     if (waited == 0)
         printf("%ld goroutines computed while one sat in read(2) for %d ms:"
