@@ -40,7 +40,12 @@ static __thread P *oldp;
 
 void entersyscall(void)
 {
-    P *p = getm()->p;
+    runtime_start();
+    M *m = getm();
+    if (!m)
+        fatal("entersyscall called from a thread that does not run "
+              "goroutines");
+    P *p = m->p;
     oldp = p;
     atomic_fetch_add(&sched.nsyscall, 1);
     /* A new tick: sysmon times the call from here. */
