@@ -32,7 +32,7 @@ void __cyg_profile_func_enter(void *fn, void *call_site)
     G *g = getg();
     if (g == m->g0 || !atomic_load_explicit(&g->preempt,
                                             memory_order_relaxed) ||
-        m->locks > 0 || atomic_load(&m->p->status) != P_RUNNING)
+        m->locks > 0 || !m->p || atomic_load(&m->p->status) != P_RUNNING)
         return;
     atomic_store(&g->preempt, false);
     count(&goadds_counters.sync_preempts);
