@@ -71,7 +71,8 @@ struct m {
     _Atomic(G *) curg; /* the G running on this M (g0 when none);
                           atomic, so that sysmon may read it (a seam) */
     P *p;           /* the P held, or NULL while idle; written by its
-                       own M under sched.lock, so sysmon may read it */
+                       own M under sched.lock, so sysmon may read it
+                       (and clear it, for an M in a system call: goadds) */
     P *nextp;       /* the P handed over by startm, with the wake-up */
     bool spinning;  /* looking for work, holding a P (Go: m.spinning) */
     bool idle;      /* on sched.midle */
@@ -281,7 +282,7 @@ void sysmon_start(void); /* at runtime start: reads GODEBUG */
 void goadds_start(void) __attribute__((weak)); /* at runtime start, if
                                                   goadds is linked in */
 void mcall(void (*fn)(G *g, void *arg), void *arg); /* Go: mcall */
-void gopreempt(void);            /* Go: gopreempt_m: to the global queue */
+void gopreempt(void);            /* Go: gopreempt_m: yield, preempted */
 void handoffp(P *p);             /* Go: handoffp: p to an M, or idle */
 bool acquirep_idle(M *m);        /* an idle P for m, if any */
 
