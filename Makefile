@@ -48,6 +48,11 @@ OPT := $(if $(SAN),-O1,-O2)
 ALL_CFLAGS := -std=c11 -Wall -Wextra -Werror $(OPT) -g -pthread \
               -D_GNU_SOURCE -Icommon -MMD -MP $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
+# On AArch64, x18 is left alone by all our code: asyncPreempt jumps back
+# through it (step6_compare_go/goadds/preempt_aarch64.S says why).
+ifeq ($(ARCH),aarch64)
+  ALL_CFLAGS += -ffixed-x18
+endif
 
 # Extra CFLAGS or LDFLAGS (make test CFLAGS=-O0) get a folder of their
 # own, named by a short hash of them: objects built with other flags are

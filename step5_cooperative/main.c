@@ -343,7 +343,7 @@ static void demo_starve(void)
     printf("the same loop with gosched() in it:\n");
     run_forked(starve_yielding);
     printf("Go preempts a goroutine that runs 10 ms (since Go 1.14); "
-           "we cannot\n");
+           "step 5 cannot (chapter 6 can)\n");
 }
 
 

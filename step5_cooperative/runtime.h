@@ -51,6 +51,7 @@ struct g {
     char *stack_hi;
     atomic_int status;   /* enum g_status */
     atomic_int selectdone; /* 1: a case of its select fired (Go: same) */
+    atomic_bool preempt; /* seam: sysmon asks it to stop (Go: g.preempt) */
     uint16_t argsize;    /* bytes of go()'s argument */
     bool stack_guarded;  /* a guard page lies below stack_lo; if not,
                             a canary page there is checked */
@@ -67,9 +68,11 @@ struct m {
     int id;
     M *alllink;     /* next in sched.allm (Go: m.alllink) */
     G *g0;          /* this M's scheduler stack (Go: m.g0) */
-    G *curg;        /* the G running on this M (g0 when none) */
+    _Atomic(G *) curg; /* the G running on this M (g0 when none);
+                          atomic, so that sysmon may read it (a seam) */
     P *p;           /* the P held, or NULL while idle; written by its
-                       own M under sched.lock, so sysmon may read it */
+                       own M under sched.lock, so sysmon may read it
+                       (and clear it, for an M in a system call: goadds) */
     P *nextp;       /* the P handed over by startm, with the wake-up */
     bool spinning;  /* looking for work, holding a P (Go: m.spinning) */
     bool idle;      /* on sched.midle */
@@ -82,9 +85,15 @@ struct m {
     void *after_arg;
     uint64_t rand;  /* this M's random numbers (Go: m.fastrand) */
     struct trace_buf *trace; /* its events, with GOTRACE (trace.c) */
+    pthread_t thread; /* seam: the thread, for a signal (Go: m.procid) */
+    int locks;      /* seam: > 0, never preempted (Go: m.locks) */
 };
 
 enum { RUNQ_SIZE = 256 }; /* as Go's */
+
+/* Go: _Pidle, _Prunning, _Psyscall. Step 5 itself sets only the first
+   two (pidleput, pidleget); P_SYSCALL is goadds' (see the seams below). */
+enum p_status { P_IDLE, P_RUNNING, P_SYSCALL };
 
 struct p {
     int id;
@@ -96,6 +105,7 @@ struct p {
     G *runnext;          /* runs next (Go: p.runnext) */
     G *runq[RUNQ_SIZE];
     atomic_uint schedtick; /* switches so far (Go: p.schedtick) */
+    atomic_int status;   /* seam: P_IDLE, P_RUNNING, P_SYSCALL */
     G *gfree;            /* dead Gs, for reuse (Go: p.gFree) */
     int ngfree;
     int64_t goidcache;   /* ids for the next goroutines: [goidcache, */
@@ -124,6 +134,12 @@ struct schedt {
     atomic_ullong steals;    /* Gs taken from another P's queue */
     int nprocs;              /* GOMAXPROCS */
     P *allp;                 /* the Ps: allp[0 .. nprocs) */
+    /* Seams for goadds (below): Ms in a system call, which are neither
+       running Gs nor dead, and the note sysmon sleeps on while every P
+       is idle (Go: sched.sysmonwait, sched.sysmonnote). */
+    atomic_int nsyscall;
+    atomic_bool sysmonwait;
+    note sysmonnote;
 };
 extern struct schedt sched;
 
@@ -244,6 +260,32 @@ void signal_stack_init(void);     /* this thread's SIGSEGV stack */
 /* sysmon.c: GODEBUG=schedtrace=N prints the scheduler's state every N ms
    from a thread of its own (Go: sysmon, schedtrace); no thread without. */
 void sysmon_start(void); /* at runtime start: reads GODEBUG */
+
+/*
+ * Seams: where Go's additions (step6_compare_go/goadds/: sysmon,
+ * preemption, the system-call hand-off) attach to this cooperative
+ * runtime. Step 5 alone never calls them, and starts no thread for them.
+ *
+ *   p->schedtick, p->status  read by sysmon: a P whose tick has not moved
+ *                            for 10 ms runs one G too long; P_SYSCALL for
+ *                            20 us, its M sits in a system call (Go:
+ *                            retake);
+ *   m->curg, m->thread       the G to ask (g->preempt) and the thread to
+ *                            signal (Go: preemptone, preemptM);
+ *   m->locks                 > 0: the M must not be preempted (Go's count
+ *                            of runtime locks held; ours are only taken
+ *                            inside the runtime's code, which is never
+ *                            preempted, so only goadds' acquirem adds);
+ *   sched.nsyscall           Ms in a system call: checkdead and startm
+ *                            count them;
+ *   sched.sysmonwait         pidleget wakes sysmon from its idle sleep.
+ */
+void goadds_start(void) __attribute__((weak)); /* at runtime start, if
+                                                  goadds is linked in */
+void mcall(void (*fn)(G *g, void *arg), void *arg); /* Go: mcall */
+void gopreempt(void);            /* Go: gopreempt_m: yield, preempted */
+void handoffp(P *p);             /* Go: handoffp: p to an M, or idle */
+bool acquirep_idle(M *m);        /* an idle P for m, if any */
 
 /* timer.c: the timer heap (Go: runtime.timer). */
 struct timer {

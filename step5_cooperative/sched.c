@@ -25,6 +25,8 @@
  * - No preemption (Go: sysmon + signals since 1.14): a goroutine runs
  *   until it blocks, yields or ends. No hand-off of the P while a
  *   goroutine sits in a blocking system call (Go: entersyscall).
+ *   Chapter 6 builds both (step6_compare_go/goadds/), attached through
+ *   the seams that runtime.h lists and that end this file.
  * - Because of that, a goroutine that fills its P's ring with go() lets
  *   the newest run before it goes on (newproc); in Go it would be
  *   preempted sooner or later, and its Gs would run meanwhile.
@@ -87,7 +89,7 @@ __attribute__((noinline)) M *getm(void)
 G *getg(void)
 {
     M *m = getm();
-    return m ? m->curg : NULL;
+    return m ? atomic_load_explicit(&m->curg, memory_order_relaxed) : NULL;
 }
 
 static M *must_m(const char *what)
@@ -111,7 +113,7 @@ static void yield_to_new_after(G *g, void *p)
 static void yield_to_new(void)
 {
     M *m = getm();
-    G *g = m->curg;
+    G *g = getg();
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
     switch_to_next(g, yield_to_new_after, m->p);
 }
@@ -201,6 +203,7 @@ static void pidleput(P *p) /* sched.lock held */
 {
     p->link = sched.pidle;
     sched.pidle = p;
+    atomic_store_explicit(&p->status, P_IDLE, memory_order_relaxed);
     atomic_fetch_add(&sched.npidle, 1);
 }
 
@@ -209,7 +212,12 @@ static P *pidleget(void) /* sched.lock held */
     P *p = sched.pidle;
     if (p) {
         sched.pidle = p->link;
+        atomic_store_explicit(&p->status, P_RUNNING, memory_order_relaxed);
         atomic_fetch_sub(&sched.npidle, 1);
+        if (atomic_load(&sched.sysmonwait)) { /* a seam: see runtime.h */
+            atomic_store(&sched.sysmonwait, false);
+            note_wakeup(&sched.sysmonnote);
+        }
     }
     return p;
 }
@@ -249,7 +257,8 @@ static void *mstart(void *arg) /* a new M's thread; Go: mstart */
     signal_stack_init();
     san_fiber_adopt(&m->g0->san); /* g0 is this thread's own stack */
     stack_adopt_thread(m->g0);    /* which glibc guards: where? */
-    m->curg = m->g0;
+    m->thread = pthread_self();
+    atomic_store_explicit(&m->curg, m->g0, memory_order_relaxed);
     pthread_mutex_lock(&sched.lock); /* m->p: see runtime.h */
     m->p = m->nextp;
     m->nextp = NULL;
@@ -302,7 +311,9 @@ static void startm(bool spinning)
     pthread_mutex_lock(&sched.lock);
     P *p = pidleget();
     M *m = p ? mget() : NULL;
-    if (!p || (!m && sched.mcount >= sched.maxm)) {
+    /* Ms in a system call hold no P: they do not count (a seam) */
+    int maxm = sched.maxm + atomic_load(&sched.nsyscall);
+    if (!p || (!m && sched.mcount >= maxm)) {
         if (p)
             pidleput(p);
         pthread_mutex_unlock(&sched.lock);
@@ -393,6 +404,8 @@ static void schedule(void)
     for (;;) {
         M *m = getm();
         G *g = findrunnable(m);
+        atomic_fetch_add_explicit(&m->p->schedtick, 1, /* for sysmon */
+                                  memory_order_relaxed);
         execute(m->g0, g, NULL, NULL);
     }
 }
@@ -440,7 +453,8 @@ static int by_goid(const void *a, const void *b)
 static void checkdead(void)
 {
     if (atomic_load(&sched.npidle) != sched.nprocs ||
-        atomic_load(&sched.runqsize) != 0 || timers_pending())
+        atomic_load(&sched.runqsize) != 0 || timers_pending() ||
+        atomic_load(&sched.nsyscall) != 0) /* it may ready some: a seam */
         return;
     fflush(stdout);
     fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n");
@@ -515,6 +529,8 @@ static void resetspinning(M *m)
 static G *findrunnable(M *m)
 {
     for (;;) {
+        if (!m->p) /* it lost its P in a system call (a seam) */
+            stopm(m);
         P *p = m->p;
         run_due_timers();
         G *g = runqget(p, false);
@@ -595,11 +611,13 @@ __attribute__((noinline)) static void execute(G *from, G *to,
     M *m = getm();
     if (!to->ctx.sp) /* its first run */
         gstart(m->p, to);
-    m->curg = to;
+    atomic_store_explicit(&m->curg, to, memory_order_release); /* sysmon */
     m->prev = from;
     m->after = after;
     m->after_arg = arg;
     atomic_store_explicit(&to->status, G_RUNNING, memory_order_relaxed);
+    atomic_store_explicit(&to->preempt, false, /* asked of an earlier */
+                          memory_order_relaxed); /* run: void (a seam) */
     if (!from->stack_guarded)
         stack_check(from);
     bool ends = atomic_load_explicit(&from->status, memory_order_relaxed) ==
@@ -646,7 +664,8 @@ static void switch_to_next(G *cur, void (*after)(G *, void *), void *arg)
 void gopark(void (*unlockf)(G *g, void *arg), void *arg, const char *reason)
 {
     runtime_start();
-    G *g = must_m("a blocking call")->curg;
+    must_m("a blocking call");
+    G *g = getg();
     atomic_store_explicit(&g->waitreason, reason, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
     switch_to_next(g, unlockf, arg);
@@ -681,7 +700,7 @@ void gosched(void)
 {
     runtime_start();
     M *m = must_m("gosched");
-    G *g = m->curg;
+    G *g = getg();
     /* Nothing else could run on this P now: no G in its queue or in the
        global queue, no timer due. Go queues g and finds it again at once;
        we just go on. Two goroutines alone on two Ps then yield for almost
@@ -773,14 +792,18 @@ static void runtime_init(void)
     stack_adopt_thread(g1);
     san_fiber_adopt(&g1->san);
     atomic_store(&g1->status, G_RUNNING);
-    m0->curg = g1;
+    atomic_store(&m0->curg, g1);
+    m0->thread = pthread_self();
     m0->p = &sched.allp[0];
+    atomic_store(&m0->p->status, P_RUNNING);
     sched.mcount = 1;
     sched.allm = m0;
     current_m = m0;
     signal_stack_init();
     sysmon_start();
     trace_start();
+    if (goadds_start) /* linked in: Go's additions (see the seams) */
+        goadds_start();
     atomic_store_explicit(&started, true, memory_order_release);
 }
 
@@ -840,4 +863,59 @@ void sched_stats(struct sched_stats *s)
     pthread_mutex_unlock(&sched.lock);
     s->steals = atomic_load(&sched.steals);
     s->nprocs = sched.nprocs;
+}
+
+/* ---- Seams for Go's additions (runtime.h; step6_compare_go/goadds/) --- */
+
+/* Go: mcall. Switch from the running G to this M's g0 and run fn(g, arg)
+   there, once g's registers are saved. g's status says why it stops. */
+void mcall(void (*fn)(G *g, void *arg), void *arg)
+{
+    M *m = getm();
+    execute(getg(), m->g0, fn, arg);
+}
+
+/*
+ * Go: gopreempt_m. The running G was preempted (it holds no lock: it
+ * was stopped at a safe point). Due timers run first, here, so that the
+ * G a timer readies is in runnext; then the global queue first, which
+ * holds what Ms without a P readied (timers an idle M ran, system calls
+ * that lost their P); then the P's own queue. The preempted G goes behind
+ * everything on its P, as with gosched (Go puts it on the global queue:
+ * with its FIFO rings, that is the back; ours are LIFO, runq.c).
+ */
+void gopreempt(void)
+{
+    M *m = getm();
+    G *g = getg();
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
+    run_due_timers();
+    G *next = NULL;
+    if (atomic_load_explicit(&sched.runqsize, memory_order_relaxed))
+        next = globrunqget(m->p);
+    if (!next)
+        next = runqget(m->p, false);
+    execute(g, next ? next : m->g0, gosched_after, m->p);
+}
+
+/* Go: handoffp. p's M is stuck (in a system call): start an M for p if
+   there is work, or leave p idle, where the next wakep finds it. */
+void handoffp(P *p)
+{
+    pthread_mutex_lock(&sched.lock);
+    pidleput(p);
+    pthread_mutex_unlock(&sched.lock);
+    if (atomic_load(&p->nrunq) || atomic_load(&sched.runqsize) ||
+        timers_pending())
+        startm(false);
+}
+
+/* Go: exitsyscallfast_pidle. An idle P for m, if any. */
+bool acquirep_idle(M *m)
+{
+    pthread_mutex_lock(&sched.lock);
+    m->p = pidleget();
+    pthread_mutex_unlock(&sched.lock);
+    return m->p != NULL;
 }

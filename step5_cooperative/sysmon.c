@@ -12,7 +12,7 @@
  * and per G. Go's sysmon runs in every program and does much more: it
  * retakes Ps from system calls, preempts long-running goroutines, polls
  * the network. Ours is started only when schedtrace asks for it and only
- * prints; a later chapter (issue 13) gives it more to do.
+ * prints; chapter 6 builds Go's loop (step6_compare_go/goadds/sysmon.c).
  *
  * Where we differ from Go, on purpose:
  * - No GODEBUG, no thread: a program that does not ask pays nothing, and

@@ -8,8 +8,11 @@
  * GOMAXPROCS=1 and at all CPUs; both sides must print the same result.
  * What Go does on top (runtime.gcStart, runtime.newstack growing a stack,
  * runtime.preemptone from sysmon, runtime.netpoll) is what the ratios
- * pay for, and what the two demos at the end show: a loop Go preempts and
- * ours does not, and a recursion Go's stacks grow for and ours overflow.
+ * pay for, and what the demos at the end show: a loop Go preempts and
+ * ours does not, a system call Go hands the P away from and ours holds
+ * it through, and a recursion Go's stacks grow for and ours overflow.
+ * The first two also run on step 5 + goadds/ (sysmon, preemption, the
+ * hand-off, built), where they pass as on Go.
  */
 #include "loc.h"
 #include "report.h"
@@ -72,6 +75,7 @@ static const struct workload workloads[] = {
      0},
     {"fanout", "fanout below %ld: ms", TIMED, 3000000, 100000, 0, 0, 0},
     {"preempt", "preempt", DEMO, 10, 10, 0, 0, 0},
+    {"handoff", "handoff", DEMO, 100, 100, 0, 0, 0},
     {"deepstack", "deepstack", DEMO, 100000, 100000, 0, 0, 0},
 };
 enum { NWORK = sizeof workloads / sizeof workloads[0] };
@@ -103,7 +107,7 @@ static void parse_only(const char *list)
         if (i == NWORK)
             usage_error("--only: no program '%.*s' (hello, spawn, gosched, "
                         "pingpong, buffered, sieve, skynet, blocked, fanout,"
-                        " preempt, deepstack)", (int)len, name);
+                        " preempt, handoff, deepstack)", (int)len, name);
         opt.only[i] = true;
         name += len;
         if (*name == '\0')
@@ -510,6 +514,7 @@ struct demo {
     const char *name;
     int procs;
     char said[SIDES][300];
+    char goadds[300]; /* on step 5 + goadds, "" if not built so */
 };
 
 static void show(const struct workload *w, enum side side, int procs,
@@ -530,6 +535,46 @@ static void show(const struct workload *w, enum side side, int procs,
         errors++;
         printf("error: %s on %s, P=%d: %s\n", w->name, side_name[side],
                procs, said);
+    }
+}
+
+/* The twin of demo d built on step 5 + goadds, if there is one: it must
+   print what Go printed, except under ThreadSanitizer, which delivers a
+   signal only at the next call into libc: no preemption by signal there
+   (goadds/preempt.c), so a loop that calls nothing starves, as on step 5
+   alone. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
+static void show_goadds(const struct workload *w, struct demo *d)
+{
+    static struct outcome o;
+    char path[PATH_MAX], size[32], gomaxprocs[32], end[64];
+    snprintf(path, sizeof path, "%s/c/%s-goadds", build_dir, w->name);
+    if (access(path, X_OK) != 0)
+        return;
+    snprintf(size, sizeof size, "%ld", side_size(w, OURS));
+    snprintf(gomaxprocs, sizeof gomaxprocs, "GOMAXPROCS=%d", d->procs);
+    const char *argv[] = {path, size, NULL};
+    const char *env[] = {gomaxprocs, NULL};
+    run(argv, NULL, env, 0, &o);
+    char *said = d->goadds;
+    if (o.status == 0)
+        snprintf(said, 300, "%.*s", (int)strcspn(o.out, "\n"), o.out);
+    else
+        snprintf(said, 300, "%s (%s)", o.err_last, describe_end(&o, end));
+    if (have_go && strcmp(said, d->said[GO]) != 0 && !UNDER_TSAN) {
+        errors++;
+        printf("error: %s on ours + goadds, P=%d: %s\n", w->name, d->procs,
+               said);
     }
 }
 
@@ -670,11 +715,15 @@ static void write_demos(FILE *f, const struct results *res, bool markdown)
     for (int i = 0; i < res->ndemos; i++) {
         const struct demo *d = &res->demos[i];
         if (markdown)
-            fprintf(f, "- **%s, P=%d**: Go: `%s`; ours: `%s`\n", d->name,
-                    d->procs, d->said[GO], d->said[OURS]);
+            fprintf(f, "- **%s, P=%d**: Go: `%s`; ours: `%s`%s%s%s\n",
+                    d->name, d->procs, d->said[GO], d->said[OURS],
+                    d->goadds[0] ? "; ours + goadds: `" : "", d->goadds,
+                    d->goadds[0] ? "`" : "");
         else
             fprintf(f, "%-9s P=%d  Go:   %s\n%-14s ours: %s\n", d->name,
                     d->procs, d->said[GO], "", d->said[OURS]);
+        if (!markdown && d->goadds[0])
+            fprintf(f, "%-14s ours + goadds: %s\n", "", d->goadds);
     }
 }
 
@@ -799,6 +848,7 @@ int main(int argc, char **argv)
                 d->procs = procs[p];
                 for (int s = OURS; s < SIDES; s++)
                     show(w, s, procs[p], d->said[s]);
+                show_goadds(w, d);
                 continue;
             }
             static char labels[MAX_ROWS][64];

@@ -36,6 +36,54 @@ $(eval $(call step6_twin_rules,goroutines,5,$(step6_TWINS)))
 $(eval $(call step6_twin_rules,threads,2,spawn))
 $(eval $(call step6_twin_rules,threads,4,pingpong))
 
+# Go's additions (goadds/: sysmon, preemption, the system-call hand-off),
+# linked with step 5's runtime: "step 5+goadds", a runtime of its own for
+# the twins that show them (and for the tests of goadds). The runtime's
+# code, step 5's and goadds', goes in a section of its own, "goruntime",
+# so that the preemption signal's handler can tell it from the program's
+# by address: the linker brackets a section whose name is a C identifier
+# with __start_goruntime and __stop_goruntime. objcopy renames every
+# code section gcc and clang may make (cold and hot parts, constructors).
+GOADDS            := step6_compare_go/goadds
+step5+goadds_DIR  := $(GOADDS)
+step5+goadds_CFLAGS := $(step5_CFLAGS) -I$(GOADDS) -DGOADDS
+step5+goadds_LIB  := $(step5_LIB) $(GOADDS)/sysmon.c $(GOADDS)/preempt.c \
+                     $(GOADDS)/syscall.c $(GOADDS)/instrument.c \
+                     $(GOADDS)/preempt_$(ARCH).S
+GOADDS_OUT        := $(OUT)/step5+goadds
+OBJCOPY           := $(if $(filter aarch64,$(ARCH)),aarch64-linux-gnu-objcopy,objcopy)
+GOADDS_TEXT       := $(foreach s,.text .text.unlikely .text.hot .text.startup \
+                       .text.exit,--rename-section \
+                       $(s)=goruntime,alloc,load,readonly,code,contents)
+GOADDS_OBJS       := $(patsubst %,$(GOADDS_OUT)/%.o,$(basename $(step5+goadds_LIB)))
+
+$(GOADDS_OUT)/step5_cooperative/%.o: $(OUT)/step5/step5_cooperative/%.o
+	@mkdir -p $(@D)
+	$(OBJCOPY) $(GOADDS_TEXT) $< $@
+
+$(GOADDS_OUT)/$(GOADDS)/%.o: $(GOADDS)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(step5+goadds_CFLAGS) -c -o $@ $<
+	$(OBJCOPY) $(GOADDS_TEXT) $@
+
+$(GOADDS_OUT)/$(GOADDS)/%.o: $(GOADDS)/%.S
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(step5+goadds_CFLAGS) -c -o $@ $<
+	$(OBJCOPY) $(GOADDS_TEXT) $@
+
+# The twins that show what goadds changes, on step 5 + goadds.
+$(eval $(call step6_twin_rules,goadds,5+goadds,preempt handoff))
+
+# The tests of goadds (tests/test_goadds_*.c) run in test_step6, on
+# step 5 + goadds: its objects are linked into it.
+step6_CFLAGS += $(step5+goadds_CFLAGS)
+$(OUT)/step6/test_step6: $(GOADDS_OBJS)
+
+# Go's preemption before 1.14, a check at every function's entry
+# (goadds/instrument.c), on the one test file that shows it.
+$(OUT)/step6/step6_compare_go/tests/test_goadds_oldway.o: \
+    step6_CFLAGS += -finstrument-functions
+
 # Built with ./step6 and its tests; order-only, so not linked into them.
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: | $(step6_TWIN_PROGRAMS)
 
@@ -50,3 +98,4 @@ step6_bin: $(step6_TWIN_PROGRAMS)
 
 # The chart's log scale needs libm.
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
+

@@ -38,7 +38,7 @@ TEST(bad_values_exit_2_with_one_line)
         {"--only=spawn,nosuch", "step6: --only: no program 'nosuch' (hello,"
                                 " spawn, gosched, pingpong, buffered, sieve,"
                                 " skynet, blocked, fanout, preempt, "
-                                "deepstack)\n"},
+                                "handoff, deepstack)\n"},
         {"--only=,", "step6: --only: an empty name in ','\n"},
         {"--only=spawn,", "step6: --only: an empty name in 'spawn,'\n"},
         {"--runs", "step6: --runs needs a value, as --runs=N\n"},
@@ -99,7 +99,7 @@ static char *slurp(const char *dir, const char *name)
 
 static const char *const names[] = {
     "hello",  "spawn",   "gosched", "pingpong", "buffered", "sieve",
-    "skynet", "blocked", "fanout",  "preempt",  "deepstack"};
+    "skynet", "blocked", "fanout",  "preempt",  "handoff", "deepstack"};
 enum { NNAMES = sizeof names / sizeof names[0] };
 
 /* Run `./step6 --quick` once, writing its files to a fresh folder. */

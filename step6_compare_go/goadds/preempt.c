@@ -1,0 +1,176 @@
+/*
+ * preempt.c: asynchronous preemption, as Go 1.14 (runtime/preempt.go,
+ * signal_unix.go: preemptM, doSigPreempt, wantAsyncPreempt,
+ * isAsyncSafePoint).
+ *
+ * sysmon (sysmon.c) sets g->preempt on a G that has run 10 ms and sends
+ * its M a SIGURG. The handler, on that M, looks at where the G was
+ * stopped. If it is a safe point, it makes the G "call" asyncPreempt
+ * (preempt_*.S) the moment the handler returns; asyncPreempt saves every
+ * register, calls asyncPreempt2, which yields (gopreempt), and when the
+ * G runs again, on whichever M, restores them all. If not, it does
+ * nothing: g->preempt stays set and sysmon signals again next round.
+ *
+ * A safe point is one where switching away cannot hurt:
+ *   - the program's own code: inside the executable's text, but not in
+ *     the runtime's (step 5's and goadds' objects, whose code sections
+ *     the Makefile renames to "goruntime", so that the linker brackets
+ *     them with __start_goruntime and __stop_goruntime). Not libc, not
+ *     the vDSO, not a sanitizer's library: they may hold locks, or state
+ *     of their thread, and none of it expects to wake on another thread.
+ *     The runtime takes its locks only in its own code, so this also
+ *     keeps a G that holds one (a channel's, sched.lock) running;
+ *   - m->locks == 0 (acquirem): Go's count of runtime locks held;
+ *   - room on the G's stack for asyncPreempt and the switch;
+ *   - the P is running the G (not in a system call).
+ *
+ * Where we differ from Go, on purpose:
+ * - Go also needs the PC to have stack maps for its collector; we have
+ *   no collector, so any instruction of the program's code will do.
+ * - Off under ThreadSanitizer: TSan holds a signal back until its next
+ *   interceptor (a call into libc) and then runs the handler with a copy
+ *   of the registers, so a loop that calls nothing is never interrupted
+ *   and changing the copy would change nothing. Go's race detector has
+ *   no such problem: Go's own code delivers its signals.
+ * - GODEBUG=asyncpreemptoff=1 turns it off, as in Go; then only the
+ *   check at function entry (instrument.c) can preempt.
+ */
+#include "internal.h"
+
+#include "common.h"
+#include "sigctxt.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds that the linker defines (preempt.c's header says which). */
+extern const char __executable_start[], etext[];
+extern const char __start_goruntime[], __stop_goruntime[];
+
+/* asyncPreempt, in preempt_*.S: not a C function (see there). */
+void asyncPreempt(void);
+void asyncPreempt2(void);
+
+enum {
+    SIGPREEMPT = SIGURG, /* as Go: unused by most programs, harmless if
+                            sent where nobody expects it (ignored) */
+    /* Stack the G needs below the interrupted sp: the red zone,
+       asyncPreempt's frame (under 1 KiB) and the switch, with room for
+       the sanitizers' bigger frames. */
+    PREEMPT_STACK_NEED = 16 * 1024,
+};
+
+static bool async_enabled;
+
+#ifdef SAN_TSAN
+static const bool under_tsan = true; /* no preemption by signal: above */
+#else
+static const bool under_tsan = false;
+#endif
+
+bool async_preempt_enabled(void)
+{
+    return async_enabled;
+}
+
+/* GODEBUG=...,asyncpreemptoff=1,...: as Go reads it. */
+static bool asyncpreemptoff(void)
+{
+    const char *field = getenv("GODEBUG");
+    while (field && *field) {
+        size_t len = strcspn(field, ",");
+        if (len == 17 && !strncmp(field, "asyncpreemptoff=1", 17))
+            return true;
+        field += len + (field[len] == ',');
+    }
+    return false;
+}
+
+/* Go: wantAsyncPreempt. May the G on this M, asked to stop, stop now? */
+static bool want_async_preempt(M *m)
+{
+    return m->locks == 0 && m->p &&
+           atomic_load(&m->p->status) == P_RUNNING;
+}
+
+/* Go: isAsyncSafePoint. May g stop at pc, with stack pointer sp? */
+static bool is_async_safe_point(G *g, uintptr_t pc, uintptr_t sp)
+{
+    bool in_program = pc >= (uintptr_t)__executable_start &&
+                      pc < (uintptr_t)etext;
+    bool in_runtime = pc >= (uintptr_t)__start_goruntime &&
+                      pc < (uintptr_t)__stop_goruntime;
+    uintptr_t lo = (uintptr_t)g->stack_lo, hi = (uintptr_t)g->stack_hi;
+    bool room = sp <= hi && sp - RED_ZONE >= lo + PREEMPT_STACK_NEED;
+    return in_program && !in_runtime && room;
+}
+
+/* Go: doSigPreempt. The SIGURG handler, on the M that sysmon signalled
+   (its signal stack: SA_ONSTACK). */
+static void sigpreempt(int sig, siginfo_t *info, void *context)
+{
+    (void)sig, (void)info; /* no errno to save: we call nothing */
+    ucontext_t *uc = context;
+    M *m = getm();
+    G *g = m ? getg() : NULL;
+    if (!g || g == m->g0 || !atomic_load(&g->preempt))
+        return; /* nobody asked this M: not our signal */
+    if (want_async_preempt(m) &&
+        is_async_safe_point(g, sigctxt_pc(uc), sigctxt_sp(uc))) {
+        sigctxt_pushcall(uc, asyncPreempt);
+        count(&goadds_counters.async_preempts);
+    } else {
+        count(&goadds_counters.unsafe_points); /* sysmon asks again */
+    }
+}
+
+/*
+ * Called by asyncPreempt, on the G's stack, with every register of the
+ * interrupted code saved: an ordinary C function from here on. Go:
+ * asyncPreempt2 -> gopreempt_m.
+ */
+void asyncPreempt2(void)
+{
+    atomic_store(&getg()->preempt, false);
+    gopreempt();
+}
+
+/* Go: preemptM. sched.lock held (m->thread is set before m->p). */
+void preemptM(M *m)
+{
+    if (!async_enabled)
+        return;
+    count(&goadds_counters.signals);
+    pthread_kill(m->thread, SIGPREEMPT);
+}
+
+void preempt_init(void)
+{
+    async_enabled = !under_tsan && !asyncpreemptoff();
+    if (!async_enabled)
+        return;
+    /* SA_RESTART: a system call the signal interrupts (a G's read, an
+       idle M's futex) starts again instead of failing with EINTR.
+       SA_ONSTACK: on the M's signal stack (signal_stack_init), not on a
+       goroutine's, which may have little room left. */
+    struct sigaction sa = {.sa_sigaction = sigpreempt,
+                           .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK};
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGPREEMPT, &sa, NULL) != 0)
+        die("sigaction (SIGURG)");
+}
+
+/* Go: acquirem, releasem: m.locks++ and --. The G may not move to
+   another M meanwhile (it is not preempted, and must not block). */
+void acquirem(void)
+{
+    getm()->locks++;
+}
+
+void releasem(void)
+{
+    M *m = getm();
+    if (--m->locks < 0)
+        fatal("releasem without acquirem");
+}
