@@ -50,3 +50,19 @@ step6_bin: $(step6_TWIN_PROGRAMS)
 
 # The chart's log scale needs libm.
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
+
+# What Go adds, built on step 5 (goadds/): the network poller and a net
+# package on it. Compiled as step 5 is (they run on goroutine stacks).
+step6_NET_SRCS := step6_compare_go/goadds/netpoll.c \
+                  step6_compare_go/goadds/net.c
+step6_NET_OBJS := $(patsubst step6_compare_go/goadds/%.c,\
+                    $(OUT)/step6/goadds/%.o,$(step6_NET_SRCS))
+step6_STEP5_OBJS := $(patsubst %,$(OUT)/step5/%.o,$(basename $(step5_LIB)))
+$(step6_NET_OBJS): $(OUT)/step6/goadds/%.o: step6_compare_go/goadds/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(step5_CFLAGS) -c -o $@ $<
+
+# The tests of net.h (tests/test_net.c) run on step 5's runtime.
+$(OUT)/step6/step6_compare_go/tests/test_net.o: \
+        private step6_CFLAGS += $(step5_CFLAGS) -Istep6_compare_go/goadds
+$(OUT)/step6/test_step6: $(step6_NET_OBJS) $(step6_STEP5_OBJS)
