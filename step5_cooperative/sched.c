@@ -536,10 +536,11 @@ static void resetspinning(M *m)
         wakep(); /* we found work: there may be more */
 }
 
-/* Go: the netpoll(0) of findRunnable. Gs whose socket is ready, if a
-   poller is linked, without waiting: the first to run now, the others
-   into p's queue. (Go skips this while an M waits in the poller; we ask
-   anyway: two may wait on one epoll, and each event goes to one.) */
+/* Go: the netpoll(0) of findRunnable, before it steals. Gs whose socket
+   is ready, if a poller is linked, without waiting: the first to run
+   now, the others into p's queue. (Go skips this while an M waits in
+   the poller; we ask anyway: two may wait on one epoll, and each event
+   goes to one.) */
 static G *netpoll_ready(P *p)
 {
     const struct netpoller *np = atomic_load(&netpoller);
@@ -567,6 +568,8 @@ static G *findrunnable(M *m)
         G *g = runqget(p, false);
         if (!g)
             g = globrunqget(p);
+        if (!g)
+            g = netpoll_ready(p);
         if (!g && (m->spinning ||
                    2 * atomic_load(&sched.nmspinning) <
                        sched.nprocs - atomic_load(&sched.npidle))) {
@@ -576,8 +579,6 @@ static G *findrunnable(M *m)
             }
             g = stealwork(p);
         }
-        if (!g)
-            g = netpoll_ready(p);
         if (g) {
             if (m->spinning)
                 resetspinning(m);

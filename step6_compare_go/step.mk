@@ -53,6 +53,8 @@ $(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
 
 # What Go adds, built on step 5 (goadds/): the network poller and a net
 # package on it. Compiled as step 5 is (they run on goroutine stacks).
+# The echo race: our server (a goroutine per connection on the poller),
+# a thread per connection (step 2's go()), and the load generator.
 step6_NET_SRCS := step6_compare_go/goadds/netpoll.c \
                   step6_compare_go/goadds/net.c
 step6_NET_OBJS := $(patsubst step6_compare_go/goadds/%.c,\
@@ -61,6 +63,32 @@ step6_STEP5_OBJS := $(patsubst %,$(OUT)/step5/%.o,$(basename $(step5_LIB)))
 $(step6_NET_OBJS): $(OUT)/step6/goadds/%.o: step6_compare_go/goadds/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(step5_CFLAGS) -c -o $@ $<
+
+step6_ECHO := $(OUT)/step6/c/echo-goroutines $(OUT)/step6/c/echo-threads \
+              $(OUT)/step6/c/loadgen
+$(OUT)/step6/c/echo-goroutines.o $(OUT)/step6/c/echo-threads.o \
+$(OUT)/step6/c/loadgen.o: private step6_ECHO_CFLAGS := $(step5_CFLAGS) \
+                                        -Istep6_compare_go/goadds
+$(OUT)/step6/c/echo-threads.o: private step6_ECHO_CFLAGS := -Istep2_go_macro
+$(OUT)/step6/c/loadgen.o: private step6_ECHO_CFLAGS :=
+$(OUT)/step6/c/echo-goroutines.o: step6_compare_go/c/echo/echo.c
+$(OUT)/step6/c/echo-threads.o: step6_compare_go/c/echo/echo_threads.c
+$(OUT)/step6/c/loadgen.o: step6_compare_go/c/echo/loadgen.c
+$(OUT)/step6/c/echo-goroutines.o $(OUT)/step6/c/echo-threads.o \
+$(OUT)/step6/c/loadgen.o:
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(step6_ECHO_CFLAGS) -c -o $@ $<
+$(OUT)/step6/c/echo-goroutines: $(OUT)/step6/c/echo-goroutines.o \
+        $(step6_NET_OBJS) $(step6_STEP5_OBJS) $(COMMON_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(OUT)/step6/c/echo-threads: $(OUT)/step6/c/echo-threads.o \
+        $(patsubst %,$(OUT)/step2/%.o,$(basename $(step2_LIB))) \
+        $(COMMON_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(OUT)/step6/c/loadgen: $(OUT)/step6/c/loadgen.o $(COMMON_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+step6_bin: $(step6_ECHO)
+$(OUT)/step6/step6 $(OUT)/step6/test_step6: | $(step6_ECHO)
 
 # The tests of net.h (tests/test_net.c) run on step 5's runtime.
 $(OUT)/step6/step6_compare_go/tests/test_net.o: \
