@@ -85,6 +85,18 @@ static net_conn *open_socket(int fd, long *err)
     return netpoll_open(fd);
 }
 
+/* A new socket for "a.b.c.d:port", which goes to *sa. */
+static net_conn *new_socket(const char *addr, struct sockaddr_in *sa,
+                            long *err)
+{
+    if (!parse_addr(addr, sa)) {
+        *err = NET_BADADDR;
+        return NULL;
+    }
+    return open_socket(
+        socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), err);
+}
+
 static net_conn *fail(net_conn *c, long err, long *errp)
 {
     *errp = err;
@@ -95,15 +107,11 @@ static net_conn *fail(net_conn *c, long err, long *errp)
 net_conn *net_listen(const char *addr, long *err)
 {
     struct sockaddr_in sa;
-    if (!parse_addr(addr, &sa)) {
-        *err = NET_BADADDR;
-        return NULL;
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    net_conn *l = open_socket(fd, err);
+    net_conn *l = new_socket(addr, &sa, err);
     if (!l)
         return NULL;
-    int one = 1; /* as Go: a restarted server may take its port again */
+    /* As Go: a restarted server may take its port again at once. */
+    int fd = l->fd, one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
         listen(fd, SOMAXCONN) != 0)
@@ -146,14 +154,10 @@ net_conn *net_accept(net_conn *l, long *err)
 net_conn *net_dial(const char *addr, long *err)
 {
     struct sockaddr_in sa;
-    if (!parse_addr(addr, &sa)) {
-        *err = NET_BADADDR;
-        return NULL;
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    net_conn *c = open_socket(fd, err);
+    net_conn *c = new_socket(addr, &sa, err);
     if (!c)
         return NULL;
+    int fd = c->fd;
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
         return c;
     if (errno != EINPROGRESS)

@@ -11,9 +11,9 @@
 #include "net.h"
 
 #include "common.h"
+#include "fdlimit.h"
 
 #include <stdio.h>
-#include <sys/resource.h>
 
 static void handle(void *arg)
 {
@@ -31,12 +31,7 @@ int main(int argc, char **argv)
     set_program_name(argv[0]);
     if (argc > 1)
         usage_error("takes no arguments, got '%s'", argv[1]);
-    /* As Go's os package does at start (Go 1.19): a server wants fds. */
-    struct rlimit r;
-    if (getrlimit(RLIMIT_NOFILE, &r) == 0) {
-        r.rlim_cur = r.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &r);
-    }
+    raise_fd_limit();
     long err;
     net_conn *l = net_listen("127.0.0.1:0", &err);
     if (!l)

@@ -14,6 +14,7 @@
  * if an echo was wrong, a connection failed, or time ran out.
  */
 #include "common.h"
+#include "fdlimit.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -145,13 +145,10 @@ int main(int argc, char **argv)
     int nconns = (int)parse_count(argv[2], "CONNS", MAX_CONNS);
     int messages = (int)parse_count(argv[3], "MESSAGES", 1000000);
     int server = (int)parse_count(argv[4], "SERVER_PID", 1 << 22);
-    struct rlimit r;
-    getrlimit(RLIMIT_NOFILE, &r);
-    if (r.rlim_max < (rlim_t)nconns + 16)
+    rlim_t files = raise_fd_limit();
+    if (files < (rlim_t)nconns + 16)
         usage_error("%d connections need %d fds, the hard limit is %ld",
-                    nconns, nconns + 16, (long)r.rlim_max);
-    r.rlim_cur = r.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &r);
+                    nconns, nconns + 16, (long)files);
     latencies = malloc(sizeof *latencies * (size_t)nconns * (size_t)messages);
     if (!latencies)
         die("malloc");
