@@ -201,6 +201,8 @@ int main(int argc, char **argv)
     server_status(server, &threads, &peak_rss); /* every conn still open */
     for (int i = 0; i < nconns; i++)
         close(conns[i].fd);
+    close(ep);
+    free(conns);
     qsort(latencies, (size_t)nlatencies, sizeof *latencies, compare_int64);
     printf("conns=%d messages=%d requests=%ld rps=%.0f p50_us=%.1f "
            "p99_us=%.1f threads=%ld peak_rss=%.0f\n", nconns, messages,
@@ -208,5 +210,6 @@ int main(int argc, char **argv)
            (double)latencies[nlatencies / 2] / 1e3,
            (double)latencies[nlatencies * 99 / 100] / 1e3, threads,
            peak_rss);
+    free(latencies);
     return 0;
 }
