@@ -130,6 +130,7 @@ struct schedt {
     int mcount, maxm;        /* Ms started; at most */
     M *allm;                 /* every M, newest first (Go: allm) */
     M *timer_m;              /* the idle M sleeping until the next timer */
+    M *poll_m;               /* the idle M blocked in the network poller */
     atomic_llong goidgen;    /* the last goroutine id handed out */
     atomic_ullong steals;    /* Gs taken from another P's queue */
     int nprocs;              /* GOMAXPROCS */
@@ -298,5 +299,22 @@ int64_t timers_next(void);       /* earliest when, or INT64_MAX */
 void timers_run(int64_t now);    /* run the due ones (holding no lock) */
 bool timers_pending(void);       /* any timer not yet run to its end */
 void sched_timer_added(void);    /* sched.c: a new earliest timer */
+
+/*
+ * The network poller's seam (Go: netpoll, netpollBreak, netpollAnyWaiters).
+ * NULL unless the program links step 6's goadds/netpoll.c, which sets it
+ * at its first socket: a program without sockets has no epoll and no
+ * thread more than before. With it, an M that runs out of work polls
+ * without waiting (findrunnable), and one idle M waits in the poller
+ * instead of on its note, until the next timer (stopm).
+ */
+struct netpoller {
+    G *(*poll)(int64_t deadline); /* Gs whose socket is ready, linked by
+                                     schedlink; waits until deadline
+                                     (now_ns(); 0: no wait, INT64_MAX) */
+    void (*wake)(void);           /* a poll waiting now returns at once */
+    bool (*waiting)(void);        /* any G parked on a socket? */
+};
+extern const struct netpoller *_Atomic netpoller;
 
 #endif

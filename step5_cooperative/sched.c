@@ -63,6 +63,7 @@ enum {
 };
 
 struct schedt sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
+const struct netpoller *_Atomic netpoller; /* runtime.h */
 
 static atomic_bool started;
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
@@ -248,6 +249,16 @@ static void mremove(M *m) /* sched.lock held; m is on midle */
     m->idle = false;
 }
 
+/* Wake idle M m, asleep on its note or waiting in the network poller:
+   polling is m == sched.poll_m, read under sched.lock. A wake that comes
+   before the poll starts is not lost: the poll then returns at once. */
+static void mwakeup(M *m, bool polling)
+{
+    note_wakeup(&m->park);
+    if (polling)
+        atomic_load(&netpoller)->wake();
+}
+
 static void schedule(void);
 
 static void *mstart(void *arg) /* a new M's thread; Go: mstart */
@@ -324,8 +335,9 @@ static void startm(bool spinning)
     if (m) {
         m->spinning = spinning;
         m->nextp = p;
+        bool polling = m == sched.poll_m;
         pthread_mutex_unlock(&sched.lock);
-        note_wakeup(&m->park);
+        mwakeup(m, polling);
         return;
     }
     int id = sched.mcount++;
@@ -375,9 +387,10 @@ void sched_timer_added(void)
 {
     pthread_mutex_lock(&sched.lock);
     M *m = sched.timer_m ? sched.timer_m : sched.midle;
+    bool polling = m && m == sched.poll_m;
     pthread_mutex_unlock(&sched.lock);
     if (m)
-        note_wakeup(&m->park); /* Ms are never freed: safe unlocked */
+        mwakeup(m, polling); /* Ms are never freed: safe unlocked */
 }
 
 /* ---- schedule: what every M's g0 does --------------------------------- */
@@ -452,9 +465,11 @@ static int by_goid(const void *a, const void *b)
 
 static void checkdead(void)
 {
+    const struct netpoller *np = atomic_load(&netpoller);
     if (atomic_load(&sched.npidle) != sched.nprocs ||
         atomic_load(&sched.runqsize) != 0 || timers_pending() ||
-        atomic_load(&sched.nsyscall) != 0) /* it may ready some: a seam */
+        atomic_load(&sched.nsyscall) != 0 || /* it may ready some: a seam */
+        (np && np->waiting())) /* a socket may still ready a G */
         return;
     fflush(stdout);
     fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n");
@@ -473,7 +488,9 @@ static void checkdead(void)
 }
 
 /* Go: stopm. Sleep, without a P, until startm hands us one. The first
-   idle M sleeps only until the next timer and runs it. */
+   idle M sleeps only until the next timer and runs it; with goroutines
+   parked on sockets, one idle M waits in the network poller instead
+   (Go: the netpoll(delay) of findRunnable) and queues the Gs it readies. */
 static void stopm(M *m)
 {
     for (;;) {
@@ -486,19 +503,34 @@ static void stopm(M *m)
             sched.timer_m = m;
             deadline = timers_next();
         }
+        const struct netpoller *np = atomic_load(&netpoller);
+        bool poll = np && !sched.poll_m && np->waiting();
+        if (poll)
+            sched.poll_m = m;
         pthread_mutex_unlock(&sched.lock);
 
         if (trace.enabled)
             trace_m_park();
-        note_sleep(&m->park, deadline);
+        G *ready = poll ? np->poll(deadline) : NULL;
+        if (!poll)
+            note_sleep(&m->park, deadline);
         if (trace.enabled)
             trace_m_wake();
+        int nready = 0;
+        for (G *g = ready, *next; g; g = next, nready++) {
+            next = g->schedlink;
+            atomic_store_explicit(&g->status, G_RUNNABLE,
+                                  memory_order_relaxed);
+            globrunqput(g);
+        }
 
         pthread_mutex_lock(&sched.lock);
         if (m->idle)
             mremove(m); /* woken by a timer, not by startm */
         if (sched.timer_m == m)
             sched.timer_m = NULL;
+        if (sched.poll_m == m)
+            sched.poll_m = NULL;
         P *p = m->nextp;
         m->nextp = NULL;
         bool due = timers_next() <= now_ns();
@@ -506,10 +538,13 @@ static void stopm(M *m)
             p = pidleget();
         bool handoff = p && !sched.timer_m && timers_pending();
         M *other = handoff ? sched.midle : NULL;
+        bool other_polls = other && other == sched.poll_m;
         m->p = p;
         pthread_mutex_unlock(&sched.lock);
         if (other) /* someone else must watch the remaining timers */
-            note_wakeup(&other->park);
+            mwakeup(other, other_polls);
+        if (p && nready > 1)
+            wakep(); /* more than we can run: other idle Ps may */
         if (p)
             return;
         if (due) /* no P free: the readied Gs go to the global queue */
@@ -524,6 +559,28 @@ static void resetspinning(M *m)
         wakep(); /* we found work: there may be more */
 }
 
+/* Go: the netpoll(0) of findRunnable, before it steals. Gs whose socket
+   is ready, if a poller is linked, without waiting: the first to run
+   now, the others into p's queue. (Go skips this while an M waits in
+   the poller; we ask anyway: two may wait on one epoll, and each event
+   goes to one.) */
+static G *netpoll_ready(P *p)
+{
+    const struct netpoller *np = atomic_load(&netpoller);
+    G *first = np && np->waiting() ? np->poll(0) : NULL;
+    if (!first)
+        return NULL;
+    for (G *g = first->schedlink, *next; g; g = next) {
+        next = g->schedlink;
+        atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+        runqput(p, g, false);
+    }
+    if (first->schedlink)
+        wakep();
+    atomic_store_explicit(&first->status, G_RUNNABLE, memory_order_relaxed);
+    return first;
+}
+
 /* Go: findRunnable. On g0, holding a P: find a G to run, or give up the
    P and sleep until there is one. Returns holding a P. */
 static G *findrunnable(M *m)
@@ -536,6 +593,8 @@ static G *findrunnable(M *m)
         G *g = runqget(p, false);
         if (!g)
             g = globrunqget(p);
+        if (!g)
+            g = netpoll_ready(p);
         if (!g && (m->spinning ||
                    2 * atomic_load(&sched.nmspinning) <
                        sched.nprocs - atomic_load(&sched.npidle))) {

@@ -12,7 +12,10 @@
  * ours does not, a system call Go hands the P away from and ours holds
  * it through, and a recursion Go's stacks grow for and ours overflow.
  * The first two also run on step 5 + goadds/ (sysmon, preemption, the
- * hand-off, built), where they pass as on Go.
+ * hand-off, built), where they pass as on Go. Last, the echo race: a TCP
+ * echo server on each side (ours on the network poller of goadds/, Go's
+ * on net, a thread per connection on step 2), and one load generator
+ * (c/echo/loadgen.c) against each.
  */
 #include "loc.h"
 #include "report.h"
@@ -79,14 +82,32 @@ static const struct workload workloads[] = {
     {"deepstack", "deepstack", DEMO, 100000, 100000, 0, 0, 0},
 };
 enum { NWORK = sizeof workloads / sizeof workloads[0] };
-enum { MAX_ROWS = 2 * NWORK, CHILD_TIMEOUT_S = 120, OUTPUT_MAX = 8192 };
+
+/*
+ * The echo race (c/echo/, go/echo/): an echo server on each side, the
+ * same load generator against each: `conns` connections at once, each
+ * sending `messages` messages of 64 bytes, one at a time. --quick runs
+ * the sizes with quick_messages > 0.
+ */
+static const struct echo_size {
+    int conns, messages, quick_messages;
+} echo_sizes[] = {{1, 20000, 1000}, {100, 500, 20}, {10000, 5, 0}};
+enum { NECHO = sizeof echo_sizes / sizeof echo_sizes[0] };
+enum { ECHO_ROWS = 3 }; /* per size: ns/request, p50, p99 */
+
+enum {
+    MAX_ROWS = 2 * NWORK + ECHO_ROWS * NECHO,
+    CHILD_TIMEOUT_S = 120,
+    OUTPUT_MAX = 8192,
+};
 
 static struct {
     int runs;
     bool quick;
     bool only[NWORK]; /* all false: every workload */
+    bool only_echo;   /* --only named echo */
     const char *out;  /* folder for the Markdown and SVG files */
-} opt = {5, false, {false}, NULL};
+} opt = {5, false, {false}, false, NULL};
 
 #define USAGE "[--quick] [--runs=N] [--only=NAME,...] [--out=DIR]"
 
@@ -104,11 +125,16 @@ static void parse_only(const char *list)
         while (i < NWORK && (strncmp(workloads[i].name, name, len) != 0 ||
                              workloads[i].name[len] != '\0'))
             i++;
-        if (i == NWORK)
+        bool echo = len == 4 && strncmp(name, "echo", 4) == 0;
+        if (i == NWORK && !echo)
             usage_error("--only: no program '%.*s' (hello, spawn, gosched, "
                         "pingpong, buffered, sieve, skynet, blocked, fanout,"
-                        " preempt, handoff, deepstack)", (int)len, name);
-        opt.only[i] = true;
+                        " preempt, handoff, deepstack, echo)", (int)len,
+                        name);
+        if (echo)
+            opt.only_echo = true;
+        else
+            opt.only[i] = true;
         name += len;
         if (*name == '\0')
             return;
@@ -578,6 +604,246 @@ static void show_goadds(const struct workload *w, struct demo *d)
     }
 }
 
+/* ---- The echo race ---------------------------------------------------- */
+
+/* What one run of the load generator against one server measured. */
+struct echo_result {
+    double rps, p50_us, p99_us, threads, peak_rss;
+};
+
+/* The figures of one size: the table's rows and the servers' threads. */
+struct echo_rows {
+    const struct echo_size *size;
+    struct row *rows[ECHO_ROWS];    /* ns/request, p50 us, p99 us */
+    struct series rps[SIDES], threads[SIDES];
+    bool skip_threads;              /* a thread each: over the limits */
+    char why[160];                  /* ... and why */
+};
+
+static long read_proc_long(const char *path)
+{
+    long v = -1;
+    FILE *f = fopen(path, "r");
+    if (f && fscanf(f, "%ld", &v) != 1)
+        v = -1;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/*
+ * May the thread-per-connection server start n threads here? Each takes
+ * a pid, and pid_max is small on some machines (32768 here) and shared
+ * by every program: a server that made the machine run out of pids would
+ * break every fork on it. So: only if the tasks running now plus n stay
+ * under half of pid_max and of threads-max, and under RLIMIT_NPROC.
+ */
+static bool threads_fit(long n, char why[static 160])
+{
+    long pid_max = read_proc_long("/proc/sys/kernel/pid_max");
+    long threads_max = read_proc_long("/proc/sys/kernel/threads-max");
+    long running = 0, tasks = 0;
+    FILE *f = fopen("/proc/loadavg", "r"); /* "0.1 0.2 0.3 2/98 1234" */
+    if (!f || fscanf(f, "%*s %*s %*s %ld/%ld", &running, &tasks) != 2)
+        tasks = -1;
+    if (f)
+        fclose(f);
+    struct rlimit nproc;
+    getrlimit(RLIMIT_NPROC, &nproc);
+    if (pid_max < 0 || tasks < 0 || tasks + n > pid_max / 2)
+        snprintf(why, 160, "%ld threads with %ld tasks running would pass "
+                 "half of pid_max (%ld)", n, tasks, pid_max);
+    else if (threads_max >= 0 && tasks + n > threads_max / 2)
+        snprintf(why, 160, "over half of threads-max (%ld)", threads_max);
+    else if (nproc.rlim_cur != RLIM_INFINITY &&
+             (rlim_t)(tasks + n) > nproc.rlim_cur)
+        snprintf(why, 160, "over RLIMIT_NPROC (%ld)", (long)nproc.rlim_cur);
+    else
+        return true;
+    return false;
+}
+
+/* Start an echo server; its pid, and its port in *port; -1 if it failed
+   (the error said). */
+static pid_t start_server(const char *path, int *port)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        die("pipe");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execl(path, path, (char *)NULL);
+        die(path);
+    }
+    close(fds[1]);
+    char line[128] = "";
+    FILE *f = fdopen(fds[0], "r");
+    child_pid = pid; /* the watchdog, if it never says its port */
+    alarm(10);
+    bool ok = fgets(line, sizeof line, f) &&
+              sscanf(line, "listening on 127.0.0.1:%d", port) == 1;
+    alarm(0);
+    child_pid = 0;
+    fclose(f); /* the server never writes again: no SIGPIPE */
+    if (ok)
+        return pid;
+    printf("error: %s did not say where it listens (\"%.*s\")\n", path,
+           (int)strcspn(line, "\n"), line);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    errors++;
+    return -1;
+}
+
+/* One run of the load generator against the server of `side`. */
+static bool echo_run(enum side side, const struct echo_size *size,
+                     struct echo_result *res)
+{
+    static const char *name[SIDES] = {"echo-threads", "echo-goroutines",
+                                      "echo"};
+    char server[PATH_MAX], loadgen[PATH_MAX];
+    if (side == GO)
+        snprintf(server, sizeof server, "%s/echo", go_bin);
+    else
+        snprintf(server, sizeof server, "%s/c/%s", build_dir, name[side]);
+    snprintf(loadgen, sizeof loadgen, "%s/c/loadgen", build_dir);
+    int port;
+    pid_t pid = start_server(server, &port);
+    if (pid < 0)
+        return false;
+    char port_arg[16], conns[16], messages[16], pid_arg[16];
+    snprintf(port_arg, sizeof port_arg, "%d", port);
+    snprintf(conns, sizeof conns, "%d", size->conns);
+    snprintf(messages, sizeof messages, "%d",
+             opt.quick ? size->quick_messages : size->messages);
+    snprintf(pid_arg, sizeof pid_arg, "%d", (int)pid);
+    const char *argv[] = {loadgen, port_arg, conns, messages, pid_arg, NULL};
+    static struct outcome o;
+    run(argv, NULL, NULL, 0, &o);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    bool ok = o.status == 0 && !o.timed_out &&
+              sscanf(o.out, "conns=%*d messages=%*d requests=%*d rps=%lf "
+                     "p50_us=%lf p99_us=%lf threads=%lf peak_rss=%lf",
+                     &res->rps, &res->p50_us, &res->p99_us, &res->threads,
+                     &res->peak_rss) == 5;
+    if (!ok) {
+        char end[64];
+        errors++;
+        printf("error: echo %d conns against %s: %s: %s\n", size->conns,
+               side_name[side], describe_end(&o, end), o.err_last);
+    }
+    return ok;
+}
+
+/*
+ * Race the three servers at each size, the sides interleaved, opt.runs
+ * times: three rows of the table a size, and the threads each server
+ * had at its peak. The load generator checks every byte of every echo:
+ * a server that got one wrong fails the run.
+ */
+static int echo_race(struct row *rows, struct echo_rows *sizes, int procs)
+{
+    static char labels[NECHO][ECHO_ROWS][64];
+    static const char *const what[ECHO_ROWS] = {
+        "ns/request", "p50 us", "p99 us"};
+    struct rlimit files;
+    getrlimit(RLIMIT_NOFILE, &files);
+    int nsizes = 0, nrows = 0;
+    for (int i = 0; i < NECHO; i++) {
+        const struct echo_size *size = &echo_sizes[i];
+        if (opt.quick && !size->quick_messages)
+            continue;
+        if (files.rlim_max != RLIM_INFINITY &&
+            files.rlim_max < (rlim_t)size->conns + 64) {
+            printf("echo %d conns: skipped: the hard limit on open files "
+                   "(ulimit -Hn) is %ld, %d needed\n", size->conns,
+                   (long)files.rlim_max, size->conns + 64);
+            continue;
+        }
+        struct echo_rows *e = &sizes[nsizes++];
+        memset(e, 0, sizeof *e);
+        e->size = size;
+        e->skip_threads = !threads_fit(size->conns, e->why);
+        for (int k = 0; k < ECHO_ROWS; k++) {
+            e->rows[k] = &rows[nrows++];
+            snprintf(labels[i][k], 64, "echo %d conns: %s", size->conns,
+                     what[k]);
+            e->rows[k]->label = labels[i][k];
+            e->rows[k]->procs = procs;
+        }
+        for (int run = 0; run < opt.runs; run++)
+            for (int s = 0; s < SIDES; s++) {
+                struct echo_result r;
+                if ((s == THREADS && e->skip_threads) ||
+                    (s == GO && !have_go))
+                    continue;
+                if (!echo_run(s, size, &r)) {
+                    for (int k = 0; k < ECHO_ROWS; k++)
+                        e->rows[k]->failed |= s != THREADS;
+                    continue;
+                }
+                double value[ECHO_ROWS] = {1e9 / r.rps, r.p50_us, r.p99_us};
+                for (int k = 0; k < ECHO_ROWS; k++) {
+                    series_add(&e->rows[k]->value[s], value[k]);
+                    series_add(&e->rows[k]->rss[s], r.peak_rss);
+                }
+                series_add(&e->rps[s], r.rps);
+                series_add(&e->threads[s], r.threads);
+            }
+        for (int k = 0; k < ECHO_ROWS; k++)
+            write_table_row(stdout, e->rows[k]);
+    }
+    return nsizes;
+}
+
+/* "echo 100 conns: requests/s threads 75300, ours 90800, Go 88000 (ours/Go
+   1.03); server threads ..." for the terminal or Markdown. */
+static void write_echo_summary(FILE *f, const struct echo_rows *sizes,
+                               int n, bool markdown)
+{
+    if (markdown)
+        fprintf(f, "| echo | requests/s threads | ours | Go | ours/Go | "
+                   "server threads: threads | ours | Go |\n"
+                   "|---|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (int i = 0; i < n; i++) {
+        const struct echo_rows *e = &sizes[i];
+        char rps[SIDES][32], ratio[32] = "-";
+        for (int s = 0; s < SIDES; s++) {
+            if (e->rps[s].n)
+                snprintf(rps[s], 32, "%.0f", series_median(&e->rps[s]));
+            else
+                snprintf(rps[s], 32, "-");
+        }
+        if (e->rps[OURS].n && e->rps[GO].n && !e->rows[0]->failed)
+            format_figure(series_median(&e->rps[OURS]) /
+                          series_median(&e->rps[GO]), ratio);
+        double th[SIDES];
+        for (int s = 0; s < SIDES; s++)
+            th[s] = series_median(&e->threads[s]);
+        if (markdown)
+            fprintf(f, "| %d conns | %s | %s | %s | %s | %.0f | %.0f | %.0f "
+                       "|\n", e->size->conns, rps[THREADS], rps[OURS],
+                    rps[GO], ratio, th[THREADS], th[OURS], th[GO]);
+        else
+            fprintf(f, "echo %5d conns: requests/s threads %s, ours %s, Go "
+                       "%s (ours/Go %s); server threads: %.0f, %.0f, %.0f\n",
+                    e->size->conns, rps[THREADS], rps[OURS], rps[GO], ratio,
+                    th[THREADS], th[OURS], th[GO]);
+    }
+    for (int i = 0; i < n; i++)
+        if (sizes[i].skip_threads)
+            fprintf(f, "%sthread per connection at %d conns not run: %s\n",
+                    markdown ? "\n" : "", sizes[i].size->conns,
+                    sizes[i].why);
+}
+
 /* ---- How tiny is ours ------------------------------------------------- */
 
 struct loc_line {
@@ -708,6 +974,8 @@ struct results {
     char speedup[256];
     struct loc_line lines[2 + NPARTS];
     int nlines;
+    struct echo_rows echo[NECHO];
+    int necho;
 };
 
 static void write_demos(FILE *f, const struct results *res, bool markdown)
@@ -741,6 +1009,14 @@ static void write_results(const struct results *res)
     fprintf(md, "\n%s\n\n![ratios ours/Go](ratios.svg)\n\n"
                 "## What Go adds, shown\n\n", res->speedup);
     write_demos(md, res, true);
+    if (res->necho) {
+        fprintf(md, "\n## The echo race\n\nThe same load generator "
+                    "against each echo server; median of %d run%s, "
+                    "interleaved. Latency and memory are in the table "
+                    "above (echo rows).\n\n", opt.runs,
+                opt.runs > 1 ? "s" : "");
+        write_echo_summary(md, res->echo, res->necho, true);
+    }
     fprintf(md, "\n## How tiny is ours\n\n");
     write_lines(md, res->lines, res->nlines, true);
     fclose(md);
@@ -834,11 +1110,11 @@ int main(int argc, char **argv)
     int procs[2] = {1, cpu_count()};
     int nprocs = procs[1] > 1 ? 2 : 1;
     write_table_header(stdout);
+    bool all = !opt.only_echo;
+    for (int j = 0; j < NWORK; j++)
+        all &= !opt.only[j];
     for (int i = 0; i < NWORK; i++) {
         const struct workload *w = &workloads[i];
-        bool all = true;
-        for (int j = 0; j < NWORK; j++)
-            all &= !opt.only[j];
         if (!all && !opt.only[i])
             continue;
         for (int p = 0; p < nprocs; p++) {
@@ -859,6 +1135,12 @@ int main(int argc, char **argv)
             measure(w, procs[p], r);
             write_table_row(stdout, r);
         }
+    }
+    if (all || opt.only_echo) {
+        res.necho = echo_race(&res.rows[res.nrows], res.echo, procs[1]);
+        res.nrows += ECHO_ROWS * res.necho;
+        printf("\n");
+        write_echo_summary(stdout, res.echo, res.necho, false);
     }
     speedup(&res);
     if (res.speedup[0])

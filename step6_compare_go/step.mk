@@ -36,9 +36,9 @@ $(eval $(call step6_twin_rules,goroutines,5,$(step6_TWINS)))
 $(eval $(call step6_twin_rules,threads,2,spawn))
 $(eval $(call step6_twin_rules,threads,4,pingpong))
 
-# Go's additions (goadds/: sysmon, preemption, the system-call hand-off),
-# linked with step 5's runtime: "step 5+goadds", a runtime of its own for
-# the twins that show them (and for the tests of goadds). The runtime's
+# Go's additions (goadds/: sysmon, preemption, the system-call hand-off,
+# the network poller), linked with step 5's runtime: "step 5+goadds", a
+# runtime of its own for the twins that show them (and for the tests of goadds). The runtime's
 # code, step 5's and goadds', goes in a section of its own, "goruntime",
 # so that the preemption signal's handler can tell it from the program's
 # by address: the linker brackets a section whose name is a C identifier
@@ -49,6 +49,7 @@ step5+goadds_DIR  := $(GOADDS)
 step5+goadds_CFLAGS := $(step5_CFLAGS) -I$(GOADDS) -DGOADDS
 step5+goadds_LIB  := $(step5_LIB) $(GOADDS)/sysmon.c $(GOADDS)/preempt.c \
                      $(GOADDS)/syscall.c $(GOADDS)/instrument.c \
+                     $(GOADDS)/netpoll.c $(GOADDS)/net.c \
                      $(GOADDS)/preempt_$(ARCH).S
 GOADDS_OUT        := $(OUT)/step5+goadds
 OBJCOPY           := $(if $(filter aarch64,$(ARCH)),aarch64-linux-gnu-objcopy,objcopy)
@@ -99,3 +100,30 @@ step6_bin: $(step6_TWIN_PROGRAMS)
 # The chart's log scale needs libm.
 $(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
 
+# The echo race: our server (a goroutine per connection on the network
+# poller of goadds/, with the rest of what Go adds, as in Go), a thread
+# per connection (step 2's go()), and the load generator.
+step6_ECHO := $(OUT)/step6/c/echo-goroutines $(OUT)/step6/c/echo-threads \
+              $(OUT)/step6/c/loadgen
+$(OUT)/step6/c/echo-goroutines.o: private step6_ECHO_CFLAGS := \
+                                        $(step5+goadds_CFLAGS)
+$(OUT)/step6/c/echo-threads.o: private step6_ECHO_CFLAGS := -Istep2_go_macro
+$(OUT)/step6/c/loadgen.o: private step6_ECHO_CFLAGS :=
+$(OUT)/step6/c/echo-goroutines.o: step6_compare_go/c/echo/echo.c
+$(OUT)/step6/c/echo-threads.o: step6_compare_go/c/echo/echo_threads.c
+$(OUT)/step6/c/loadgen.o: step6_compare_go/c/echo/loadgen.c
+$(OUT)/step6/c/echo-goroutines.o $(OUT)/step6/c/echo-threads.o \
+$(OUT)/step6/c/loadgen.o:
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(step6_ECHO_CFLAGS) -c -o $@ $<
+$(OUT)/step6/c/echo-goroutines: $(OUT)/step6/c/echo-goroutines.o \
+        $(GOADDS_OBJS) $(COMMON_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(OUT)/step6/c/echo-threads: $(OUT)/step6/c/echo-threads.o \
+        $(patsubst %,$(OUT)/step2/%.o,$(basename $(step2_LIB))) \
+        $(COMMON_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(OUT)/step6/c/loadgen: $(OUT)/step6/c/loadgen.o $(COMMON_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+step6_bin: $(step6_ECHO)
+$(OUT)/step6/step6 $(OUT)/step6/test_step6: | $(step6_ECHO)

@@ -38,7 +38,7 @@ TEST(bad_values_exit_2_with_one_line)
         {"--only=spawn,nosuch", "step6: --only: no program 'nosuch' (hello,"
                                 " spawn, gosched, pingpong, buffered, sieve,"
                                 " skynet, blocked, fanout, preempt, "
-                                "handoff, deepstack)\n"},
+                                "handoff, deepstack, echo)\n"},
         {"--only=,", "step6: --only: an empty name in ','\n"},
         {"--only=spawn,", "step6: --only: an empty name in 'spawn,'\n"},
         {"--runs", "step6: --runs needs a value, as --runs=N\n"},
@@ -99,7 +99,8 @@ static char *slurp(const char *dir, const char *name)
 
 static const char *const names[] = {
     "hello",  "spawn",   "gosched", "pingpong", "buffered", "sieve",
-    "skynet", "blocked", "fanout",  "preempt",  "handoff", "deepstack"};
+    "skynet", "blocked", "fanout",  "preempt",  "handoff", "deepstack",
+    "echo"};
 enum { NNAMES = sizeof names / sizeof names[0] };
 
 /* Run `./step6 --quick` once, writing its files to a fresh folder. */
@@ -136,6 +137,8 @@ TEST(quick_run_builds_runs_and_agrees_on_every_pair)
     char *md = slurp(dir, "comparison.md"), *svg = slurp(dir, "ratios.svg");
     EXPECT_CONTAINS(md, "| workload (lower is better) | P | threads |");
     EXPECT_CONTAINS(md, "\n## How tiny is ours\n");
+    EXPECT_CONTAINS(md, "\n## The echo race\n");
+    EXPECT_CONTAINS(r.out, "\necho   100 conns: requests/s threads ");
     EXPECT_CONTAINS(svg, "1.0 = as fast as Go");
     free(md);
     free(svg);
