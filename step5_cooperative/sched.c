@@ -11,7 +11,8 @@
  *
  * Its machinery lives next door: run queues in runq.c, G allocation in
  * galloc.c, spin locks and the futex an idle M sleeps on in lock.c,
- * stacks in stack.c, timers in timer.c, GODEBUG=schedtrace in sysmon.c.
+ * stacks in stack.c, timers in timer.c, GODEBUG=schedtrace in sysmon.c,
+ * GOTRACE's record of every event in trace.c.
  * G, M and P are in runtime.h.
  *
  * Where we differ from Go, on purpose:
