@@ -16,7 +16,8 @@
  *   Start and Stop, or `go test -trace=out`) and streamed to a writer in
  *   a compact binary form. Ours is on for the whole run when GOTRACE
  *   names a file, like GODEBUG, so that every program records without a
- *   change; it is kept in memory (32 bytes an event) and written once.
+ *   change; it is kept in memory (32 bytes an event, MAX_CHUNKS at most)
+ *   and written once, at exit.
  * - Go records system calls, the collector, network waits and the
  *   program's own regions; ours only the scheduler: goroutines made,
  *   run, stopped and readied, steals, timers, Ms asleep.
