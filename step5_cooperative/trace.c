@@ -40,8 +40,8 @@ enum {
                                   seconds; the SVG shows the whole run */
     COST_SAMPLE = 100000,      /* events recorded to time one */
     MAX_CHUNKS = 8192,         /* 8,388,608 events, 256 MiB: then the
-                                  recording stops (the sieve of 5,000
-                                  primes alone would make 2 GB) */
+                                  recording stops (./step5 sieve, traced,
+                                  passed it after 2 s of 5.7, measured) */
 };
 
 struct trace_chunk {
