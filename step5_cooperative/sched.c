@@ -11,10 +11,11 @@
  *
  * Its machinery lives next door: run queues in runq.c, G allocation in
  * galloc.c, spin locks and the futex an idle M sleeps on in lock.c,
- * stacks in stack.c, timers in timer.c, GODEBUG=schedtrace in sysmon.c.
- * G, M and P are in runtime.h. A G's states (runnable, running, waiting,
- * dead) and the calls that move it between them are drawn in README.md,
- * chapter 5, "A goroutine's life: the map".
+ * stacks in stack.c, timers in timer.c, GODEBUG=schedtrace in sysmon.c,
+ * GOTRACE's record of every event in trace.c. G, M and P are in
+ * runtime.h. A G's states (runnable, running, waiting, dead) and the
+ * calls that move it between them are drawn in README.md, chapter 5,
+ * "A goroutine's life: the map".
  *
  * Where we differ from Go, on purpose:
  * - A goroutine that stops (gopark, gosched, its end) switches straight

@@ -16,7 +16,8 @@
  *   Start and Stop, or `go test -trace=out`) and streamed to a writer in
  *   a compact binary form. Ours is on for the whole run when GOTRACE
  *   names a file, like GODEBUG, so that every program records without a
- *   change; it is kept in memory (32 bytes an event) and written once.
+ *   change; it is kept in memory (32 bytes an event, MAX_CHUNKS at most)
+ *   and written once, at exit.
  * - Go records system calls, the collector, network waits and the
  *   program's own regions; ours only the scheduler: goroutines made,
  *   run, stopped and readied, steals, timers, Ms asleep.
@@ -38,6 +39,9 @@ enum {
     JSON_MAX_EVENTS = 200000,  /* about 25 MB: a browser opens it in
                                   seconds; the SVG shows the whole run */
     COST_SAMPLE = 100000,      /* events recorded to time one */
+    MAX_CHUNKS = 8192,         /* 8,388,608 events, 256 MiB: then the
+                                  recording stops (./step5 sieve, traced,
+                                  passed it after 2 s of 5.7, measured) */
 };
 
 struct trace_chunk {
@@ -50,6 +54,8 @@ struct trace_chunk {
 struct trace_buf {
     struct trace_chunk *head, *tail;
     struct trace_buf *link;    /* next in state.bufs */
+    bool counted;              /* its chunks count against MAX_CHUNKS */
+    bool full;                 /* it got no more: records nothing */
 };
 
 struct trace_flag trace;
@@ -62,6 +68,8 @@ static struct {
                                   write its parent's trace */
     char *json_path, *svg_path;
     FILE *json, *svg;
+    atomic_int chunks;         /* chunks given to Ms' buffers so far */
+    _Atomic int64_t full_at;   /* when the first M got none (0: never) */
 } state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* ---- Recording ------------------------------------------------------- */
@@ -82,7 +90,8 @@ static struct trace_buf *buf_new(void)
     struct trace_buf *b = calloc(1, sizeof *b);
     if (!b)
         fatal("out of memory (GOTRACE)");
-    b->head = b->tail = chunk_new();
+    b->head = b->tail = chunk_new(); /* not counted: one per M at most */
+    b->counted = true;
     pthread_mutex_lock(&state.lock);
     b->link = state.bufs;
     state.bufs = b;
@@ -101,6 +110,14 @@ static void put(struct trace_buf *b, M *m, int64_t when,
     struct trace_chunk *c = b->tail;
     size_t n = atomic_load_explicit(&c->n, memory_order_relaxed);
     if (n == CHUNK_EVENTS) {
+        if (b->full)
+            return;
+        if (b->counted && atomic_fetch_add(&state.chunks, 1) >= MAX_CHUNKS) {
+            int64_t never = 0; /* the trace ends here, for every M */
+            atomic_compare_exchange_strong(&state.full_at, &never, when);
+            b->full = true;
+            return;
+        }
         struct trace_chunk *next = chunk_new();
         atomic_store_explicit(&c->next, next, memory_order_release);
         b->tail = c = next;
@@ -228,6 +245,9 @@ void trace_read(struct trace_events *t)
 {
     t->start = state.start;
     t->end = now_ns();
+    t->full_at = atomic_load(&state.full_at);
+    if (t->full_at && t->full_at < t->end)
+        t->end = t->full_at; /* after it, some Ms recorded, some not */
     t->nprocs = sched.nprocs;
     t->n = 0;
     size_t cap = CHUNK_EVENTS, nbounds = 0, capbounds = 8;
@@ -467,7 +487,7 @@ void trace_write_json(const struct trace_events *t, FILE *f,
    through the same path as a hook, into a buffer that is thrown away. */
 static double cost_per_event(void)
 {
-    struct trace_buf scratch = {chunk_new(), NULL, NULL};
+    struct trace_buf scratch = {.head = chunk_new()};
     scratch.tail = scratch.head;
     int64_t start = now_ns();
     for (int i = 0; i < COST_SAMPLE; i++)
@@ -498,6 +518,10 @@ static void trace_at_exit(void)
         if (t.ev[i].m >= nm)
             nm = t.ev[i].m + 1;
     char size[32];
+    if (t.full_at)
+        fprintf(stderr, "GOTRACE: more than %d events: recording stopped "
+                "%.1f ms after the start\n", MAX_CHUNKS * CHUNK_EVENTS,
+                (double)(t.full_at - t.start) / 1e6);
     fprintf(stderr, "GOTRACE: %zu events from %d Ms in %.1f ms, %s "
             "(%zu bytes each); recording one took %.0f ns (measured at "
             "exit); %s %s and %s\n", t.n, nm, (double)(t.end - t.start) / 1e6,

@@ -79,7 +79,9 @@ void trace_m_wake(void);
 struct trace_events {
     struct trace_event *ev;
     size_t n;
-    int64_t start, end; /* now_ns() at trace_start, and at trace_read */
+    int64_t start, end; /* now_ns() at trace_start, and at trace_read
+                           (or at full_at) */
+    int64_t full_at;    /* when the recording stopped, full (0: never) */
     int nprocs;         /* GOMAXPROCS */
 };
 void trace_read(struct trace_events *t); /* free t->ev after */

@@ -568,8 +568,11 @@ void trace_write_svg(const struct trace_events *t, FILE *f)
     put_xml(f, program_name());
     char count[32];
     fprintf(f, ", GOMAXPROCS=%d: %s goroutine runs on %d Ms (GOTRACE, "
-            "step5_cooperative/trace.c)</text>\n", t->nprocs,
-            with_commas((int64_t)runs, count), s.nlanes);
+            "step5_cooperative/trace.c)%s</text>\n", t->nprocs,
+            with_commas((int64_t)runs, count), s.nlanes,
+            t->full_at ? "; recording stopped here: more events than "
+                         "GOTRACE keeps"
+                       : "");
 
     s.top = 50;
     if (full) {

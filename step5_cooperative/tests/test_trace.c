@@ -417,3 +417,58 @@ TEST(gotrace_of_a_million_goroutines_is_a_few_mb)
     EXPECT_EQ(stat(path, &st), 0);
     EXPECT(st.st_size < 40 * 1000 * 1000); /* JSON_MAX_EVENTS: trace.c */
 }
+
+/* ---- More events than GOTRACE keeps --------------------------------- */
+
+enum { ROUND_TRIPS = 3000000 };
+
+struct echo {
+    chan *in, *out;
+};
+
+static void echo(void *arg)
+{
+    struct echo *e = arg;
+    long v;
+    for (long i = 0; i < ROUND_TRIPS; i++) {
+        chan_recv(e->in, &v);
+        chan_send(e->out, &v);
+    }
+}
+
+/* Three million round trips on unbuffered channels: each parks one side
+   or the other at least once, readies and starts it (3 events or more),
+   wherever the two run: more events than the 8,388,608 trace.c keeps. */
+static void many_events(void *name)
+{
+    setenv("GOTRACE", name, 1);
+    chan *ping = make_chan(long, 0), *back = make_chan(long, 0);
+    go(echo, (struct echo){ping, back});
+    long v = 0;
+    for (long i = 0; i < ROUND_TRIPS; i++) {
+        chan_send(ping, &i);
+        chan_recv(back, &v);
+    }
+    printf("done\n");
+}
+
+TEST(gotrace_stops_recording_when_full_and_says_so)
+{
+    if (test_scaled(10) < 10)
+        SKIP("ten million events take minutes under a sanitizer or qemu");
+    const char *name = trace_name();
+    struct run_result r;
+    run_child(many_events, (void *)name, 120, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out, "done\n");
+    EXPECT_CONTAINS(r.err, "GOTRACE: more than 8388608 events: recording "
+                           "stopped ");
+    run_result_free(&r);
+    size_t len;
+    char *svg = read_file(name, ".svg", &len);
+    EXPECT(svg != NULL);
+    test_stop_if_failed();
+    EXPECT_CONTAINS(svg, "recording stopped here");
+    expect_svg_well_formed(name, svg);
+    free(svg);
+}
