@@ -49,9 +49,12 @@ ALL_CFLAGS := -std=c11 -Wall -Wextra -Werror $(OPT) -g -pthread \
               -D_GNU_SOURCE -Icommon -MMD -MP $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
 # On AArch64, x18 is left alone by all our code: asyncPreempt jumps back
-# through it (step6_compare_go/goadds/preempt_aarch64.S says why).
+# through it (step6_compare_go/goadds/preempt_aarch64.S says why). And
+# atomics are inline, not calls to libgcc's helpers: those are linked
+# into the program's text, where goadds' preemption handler would take
+# a runtime lock being taken there for the program's own code.
 ifeq ($(ARCH),aarch64)
-  ALL_CFLAGS += -ffixed-x18
+  ALL_CFLAGS += -ffixed-x18 -mno-outline-atomics
 endif
 
 # Extra CFLAGS or LDFLAGS (make test CFLAGS=-O0) get a folder of their

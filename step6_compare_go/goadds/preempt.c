@@ -19,7 +19,11 @@
  *     the vDSO, not a sanitizer's library: they may hold locks, or state
  *     of their thread, and none of it expects to wake on another thread.
  *     The runtime takes its locks only in its own code, so this also
- *     keeps a G that holds one (a channel's, sched.lock) running;
+ *     keeps a G that holds one (a channel's, sched.lock) running. (On
+ *     AArch64 gcc would take them in libgcc's atomic helpers, linked
+ *     into the program's text: the Makefile says -mno-outline-atomics,
+ *     which a test caught: a goroutine preempted inside the helper,
+ *     holding the timer heap's lock, and the next one spun on it.);
  *   - m->locks == 0 (acquirem): Go's count of runtime locks held;
  *   - room on the G's stack for asyncPreempt and the switch;
  *   - the P is running the G (not in a system call).
