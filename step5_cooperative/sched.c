@@ -88,10 +88,16 @@ __attribute__((noinline)) M *getm(void)
     return current_m;
 }
 
+/* The G running on m: read by m itself (relaxed), or by sysmon. */
+static G *curg(M *m)
+{
+    return atomic_load_explicit(&m->curg, memory_order_relaxed);
+}
+
 G *getg(void)
 {
     M *m = getm();
-    return m ? atomic_load_explicit(&m->curg, memory_order_relaxed) : NULL;
+    return m ? curg(m) : NULL;
 }
 
 static M *must_m(const char *what)
@@ -115,7 +121,7 @@ static void yield_to_new_after(G *g, void *p)
 static void yield_to_new(void)
 {
     M *m = getm();
-    G *g = getg();
+    G *g = curg(m);
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
     switch_to_next(g, yield_to_new_after, m->p);
 }
@@ -724,8 +730,7 @@ static void switch_to_next(G *cur, void (*after)(G *, void *), void *arg)
 void gopark(void (*unlockf)(G *g, void *arg), void *arg, const char *reason)
 {
     runtime_start();
-    must_m("a blocking call");
-    G *g = getg();
+    G *g = curg(must_m("a blocking call"));
     atomic_store_explicit(&g->waitreason, reason, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
     switch_to_next(g, unlockf, arg);
@@ -760,7 +765,7 @@ void gosched(void)
 {
     runtime_start();
     M *m = must_m("gosched");
-    G *g = getg();
+    G *g = curg(m);
     /* Nothing else could run on this P now: no G in its queue or in the
        global queue, no timer due. Go queues g and finds it again at once;
        we just go on. Two goroutines alone on two Ps then yield for almost
