@@ -47,6 +47,7 @@
 #define GO_SOURCES "step6_compare_go/go"
 #define GO_PROGRAMS "step6_bin/go" /* built here, whatever the C compiler */
 #define RUNTIME_DIR "step5_cooperative"
+#define GOADDS_DIR "step6_compare_go/goadds" /* what Go adds, built */
 
 /*
  * The programs. Each figure is the run's wall time divided by size * per
@@ -887,14 +888,19 @@ static bool in_go_part(const char *path)
     return false;
 }
 
-/* Fill lines[]: ours, Go's whole runtime, then its parts. Returns n. */
-static int count_lines(struct loc_line lines[static 2 + NPARTS])
+enum { NLINES = 3 + NPARTS };
+
+/* Fill lines[]: ours, what Go adds built on it, Go's whole runtime, then
+   its parts. Returns n. */
+static int count_lines(struct loc_line lines[static NLINES])
 {
     static char go_what[128];
     int n = 0;
-    memset(lines, 0, sizeof(struct loc_line) * (2 + NPARTS));
+    memset(lines, 0, sizeof(struct loc_line) * NLINES);
     lines[n].what = "ours: " RUNTIME_DIR "/ (tests and demo excluded)";
     loc_add_tree(&lines[n++].count, RUNTIME_DIR, false, is_runtime_source);
+    lines[n].what = "ours: " GOADDS_DIR "/ (chapter 6's additions)";
+    loc_add_tree(&lines[n++].count, GOADDS_DIR, false, is_runtime_source);
     if (!go_root[0])
         return n;
     char dir[PATH_MAX + 16];
@@ -972,7 +978,7 @@ struct results {
     struct demo demos[MAX_ROWS];
     int ndemos;
     char speedup[256];
-    struct loc_line lines[2 + NPARTS];
+    struct loc_line lines[NLINES];
     int nlines;
     struct echo_rows echo[NECHO];
     int necho;
