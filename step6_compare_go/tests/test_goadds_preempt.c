@@ -260,10 +260,11 @@ TEST(not_preempted_while_holding_m)
     setenv("GOMAXPROCS", "1", 1);
     runtime_start();
     SKIP_WITHOUT_ASYNC_PREEMPTION();
-    go(other, 0);
     struct goadds_stats before, after;
     goadds_stats(&before);
     acquirem(); /* as a Go runtime function holding a lock */
+    go(other, 0); /* runnable from here on: a preemption before acquirem
+                     cannot let it run early */
     int64_t until = now_ns() + 100000000LL;
     while (now_ns() < until)
         ;
