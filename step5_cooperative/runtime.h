@@ -261,6 +261,11 @@ void signal_stack_init(void);     /* this thread's SIGSEGV stack */
 /* sysmon.c: GODEBUG=schedtrace=N prints the scheduler's state every N ms
    from a thread of its own (Go: sysmon, schedtrace); no thread without. */
 void sysmon_start(void); /* at runtime start: reads GODEBUG */
+extern struct godebug {   /* Go: runtime.debug, from GODEBUG */
+    int schedtrace;       /* ms between lines; 0: no trace */
+    int scheddetail;      /* > 0: a line per P, M and G as well */
+} godebug;
+void schedtrace(bool detailed); /* one trace, now (Go: schedtrace) */
 
 /*
  * Seams: where Go's additions (step6_compare_go/goadds/: sysmon,
@@ -279,7 +284,10 @@ void sysmon_start(void); /* at runtime start: reads GODEBUG */
  *                            preempted, so only goadds' acquirem adds);
  *   sched.nsyscall           Ms in a system call: checkdead and startm
  *                            count them;
- *   sched.sysmonwait         pidleget wakes sysmon from its idle sleep.
+ *   sched.sysmonwait         pidleget wakes sysmon from its idle sleep;
+ *   godebug, schedtrace()    goadds' sysmon prints the trace from its
+ *                            rounds, as Go's does: sysmon_start then
+ *                            starts no thread of its own.
  */
 void goadds_start(void) __attribute__((weak)); /* at runtime start, if
                                                   goadds is linked in */

@@ -12,7 +12,9 @@
  * and per G. Go's sysmon runs in every program and does much more: it
  * retakes Ps from system calls, preempts long-running goroutines, polls
  * the network. Ours is started only when schedtrace asks for it and only
- * prints; chapter 6 builds Go's loop (step6_compare_go/goadds/sysmon.c).
+ * prints; chapter 6 builds Go's loop (step6_compare_go/goadds/sysmon.c),
+ * which, when it is linked in, prints the trace from its own rounds, as
+ * Go's does, and this thread is not started: one monitor, not two.
  *
  * Where we differ from Go, on purpose:
  * - No GODEBUG, no thread: a program that does not ask pays nothing, and
@@ -46,10 +48,7 @@
 #include <unistd.h>
 
 /* Go: runtime.debug, the GODEBUG settings (runtime1.go). */
-static struct {
-    int schedtrace;  /* ms between lines; 0: no trace, no sysmon */
-    int scheddetail; /* > 0: a line per P, M and G as well */
-} debug;
+struct godebug godebug;
 
 static int64_t starttime; /* now_ns() at runtime start */
 static note sysmon_note;  /* sysmon sleeps here between lines */
@@ -87,9 +86,9 @@ static void parse_godebug(void)
             size_t keylen = (size_t)(eq - field);
             size_t vlen = len - keylen - 1;
             if (keylen == 10 && !strncmp(field, "schedtrace", 10))
-                debug.schedtrace = debug_value("schedtrace", eq + 1, vlen);
+                godebug.schedtrace = debug_value("schedtrace", eq + 1, vlen);
             if (keylen == 11 && !strncmp(field, "scheddetail", 11))
-                debug.scheddetail = debug_value("scheddetail", eq + 1,
+                godebug.scheddetail = debug_value("scheddetail", eq + 1,
                                                 vlen);
         }
         field += len + (field[len] == ',');
@@ -227,7 +226,7 @@ static void trace_ms_and_gs(struct tracebuf *b)
  * lock guards is exact (idle Ms, who holds which P) and the counters
  * read with atomic loads may move while we print them.
  */
-static void schedtrace(bool detailed)
+void schedtrace(bool detailed)
 {
     int64_t now = now_ns();
     struct tracebuf b = {NULL, 0, 0};
@@ -279,8 +278,8 @@ static void schedtrace(bool detailed)
 static void *sysmon(void *arg)
 {
     (void)arg;
-    bool detailed = debug.scheddetail > 0;
-    int64_t period = (int64_t)debug.schedtrace * 1000000;
+    bool detailed = godebug.scheddetail > 0;
+    int64_t period = (int64_t)godebug.schedtrace * 1000000;
     for (;;) {
         int64_t lasttrace = now_ns();
         schedtrace(detailed);
@@ -293,8 +292,10 @@ void sysmon_start(void)
 {
     starttime = now_ns();
     parse_godebug();
-    if (debug.schedtrace <= 0)
+    if (godebug.schedtrace <= 0)
         return; /* no thread at all: nothing to pay for */
+    if (goadds_start)
+        return; /* chapter 6's sysmon is linked in: it prints the trace */
     pthread_t thread = newosproc(sysmon, NULL, "pthread_create (sysmon)");
     pthread_setname_np(thread, "sysmon"); /* for gdb, ps and the tests */
 }

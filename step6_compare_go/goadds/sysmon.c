@@ -10,9 +10,12 @@
  *   - a P in a system call (P_SYSCALL) for a round, 20 us or more, is
  *     taken from its M and handed to another (handoffp), so that its
  *     other goroutines run while the call blocks (syscall.c).
+ * With GODEBUG=schedtrace=N, it also prints step 5's trace every N ms
+ * (schedtrace, in step 5's sysmon.c, whose own thread then stays off).
  * Between rounds it sleeps 20 us, doubling after 50 quiet rounds up to
  * 1 ms; while every P is idle it sleeps until pidleget wakes it, so an
- * idle program stays idle. It holds no lock while it sleeps.
+ * idle program stays idle (unless schedtrace is on: Go's too). It holds
+ * no lock while it sleeps.
  *
  * Where we differ from Go, on purpose:
  * - No network poll, no forced GC, no scavenger: we have neither.
@@ -21,8 +24,6 @@
  *   Go too), and a ticker waits that long; with 1 ms, 10 to 12 ms. The
  *   price: up to 1,000 short wake-ups a second while goroutines run
  *   (none while all is idle).
- * - GODEBUG=schedtrace keeps step 5's own trace thread (sysmon.c there):
- *   Go prints it from this loop.
  * - Go keeps a P's status and its M on the P (p.status, p.m); step 5
  *   keeps who holds a P on the M (m->p), so we look the M up in
  *   sched.allm under sched.lock (Go takes allpLock).
@@ -179,7 +180,7 @@ static void sleep_while_idle(void)
 static void *sysmon(void *arg)
 {
     (void)arg;
-    int64_t delay_us = DELAY_MIN_US;
+    int64_t delay_us = DELAY_MIN_US, lasttrace = 0;
     int quiet = 0;
     for (;;) {
         if (quiet == 0)
@@ -189,13 +190,20 @@ static void *sysmon(void *arg)
                                                   : DELAY_MAX_US;
         note_clear(&sleep_note);
         note_sleep(&sleep_note, now_ns() + delay_us * 1000);
-        if (atomic_load(&sched.npidle) == sched.nprocs) {
+        if (godebug.schedtrace <= 0 &&
+            atomic_load(&sched.npidle) == sched.nprocs) {
             sleep_while_idle();
             quiet = 0; /* woken: work again, watch closely */
             continue;
         }
         count(&goadds_counters.rounds);
-        quiet = retake(now_ns()) ? 0 : quiet + 1;
+        int64_t now = now_ns();
+        quiet = retake(now) ? 0 : quiet + 1;
+        if (godebug.schedtrace > 0 &&
+            lasttrace + godebug.schedtrace * 1000000LL <= now) {
+            lasttrace = now;
+            schedtrace(godebug.scheddetail > 0);
+        }
     }
     return NULL;
 }

@@ -1,7 +1,8 @@
 /*
  * goadds' preemption (../goadds/preempt.c): goroutines that never yield
  * are stopped and resumed with every register intact, a ticker keeps
- * ticking, and unsafe points are left alone. Each test runs in a process
+ * ticking, and unsafe points are left alone; sysmon sleeps while all is
+ * idle, and prints GODEBUG=schedtrace itself. Each test runs in a process
  * of its own (test.h), so each starts the runtime with its GOMAXPROCS.
  */
 #include "goadds.h"
@@ -10,6 +11,7 @@
 
 #include "common.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdio.h>
@@ -296,4 +298,54 @@ TEST(idle_program_uses_no_cpu)
     cpu = cpu_ns() - cpu;
     printf("idle for 5 s: %.2f ms of CPU\n", cpu / 1e6);
     EXPECT(cpu < 10000000);
+}
+
+/* ---- GODEBUG=schedtrace: printed by this sysmon, the only one -------- */
+
+/* How many threads of this process are named name? */
+static int threads_named(const char *name)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char path[300], comm[32] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            n += fgets(comm, sizeof comm, f) &&
+                 strncmp(comm, name, strlen(name)) == 0 &&
+                 comm[strlen(name)] == '\n';
+            fclose(f);
+        }
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Idle 100 ms, then busy 100 ms, with a trace every 20 ms. */
+static void traced_idle_then_busy(void *arg)
+{
+    (void)arg;
+    setenv("GODEBUG", "schedtrace=20", 1);
+    runtime_start();
+    time_sleep(100000000LL); /* every P idle: sysmon still prints */
+    int64_t until = now_ns() + 100000000LL;
+    while (now_ns() < until)
+        ;
+    printf("%d thread named sysmon\n", threads_named("sysmon"));
+}
+
+TEST(schedtrace_is_printed_by_the_one_sysmon)
+{
+    struct run_result r;
+    run_child(traced_idle_then_busy, NULL, 60, &r);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_STR_EQ(r.out, "1 thread named sysmon\n");
+    int lines = 0;
+    for (const char *c = r.err; (c = strstr(c, "SCHED ")); c++)
+        lines++;
+    printf("%d schedtrace lines in 200 ms, every 20 ms\n", lines);
+    EXPECT(lines >= 6); /* 10 on time; sysmon naps 1 ms at most */
+    run_result_free(&r);
 }
