@@ -175,6 +175,14 @@ TEST(preempt_keeps_registers_and_ticks_gomaxprocs_2)
     checksums_and_ticks("2");
 }
 
+/* A P for every worker: nothing waits in a queue, and 101 threads share
+   this machine's CPUs, as the kernel sees fit. sysmon still stops each G
+   after 10 ms of its M's CPU time (Go: after 10 ms, whoever waits). */
+TEST(preempt_keeps_registers_and_ticks_gomaxprocs_256)
+{
+    checksums_and_ticks("256");
+}
+
 /* ---- Unsafe points: left alone, preempted right after ---------------- */
 
 static atomic_bool other_ran;
