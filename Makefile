@@ -72,6 +72,10 @@ OUT := $(OUT)$(FLAGS_HASH)
 COMMON_OBJS := $(OUT)/common/common.o
 TEST_OBJS := $(OUT)/common/test.o
 
+# Every object depends on the build files too: a flag changed there (or
+# pulled from git) rebuilds what it changes, as CFLAGS= does.
+BUILD_FILES := Makefile $(sort $(wildcard step*/step.mk))
+
 STEPS :=
 include $(sort $(wildcard step*/step.mk))
 
@@ -83,11 +87,11 @@ step_objs = $(patsubst %,$(OUT)/step$(1)/%.o,$(basename $(2)))
 # The rules of step $(1): its objects, its program, its test program, and
 # `make stepN`, which copies the program to ./stepN.
 define step_rules
-$(OUT)/step$(1)/%.o: %.c
+$(OUT)/step$(1)/%.o: %.c $(BUILD_FILES)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $$(step$(1)_CFLAGS) -c -o $$@ $$<
 
-$(OUT)/step$(1)/%.o: %.S
+$(OUT)/step$(1)/%.o: %.S $(BUILD_FILES)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $$(step$(1)_CFLAGS) -c -o $$@ $$<
 
@@ -106,7 +110,7 @@ step$(1): $(OUT)/step$(1)/step$(1)
 endef
 $(foreach n,$(STEPS),$(eval $(call step_rules,$(n))))
 
-$(OUT)/common/%.o: common/%.c
+$(OUT)/common/%.o: common/%.c $(BUILD_FILES)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

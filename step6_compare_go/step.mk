@@ -20,7 +20,7 @@ step6_TWIN_PROGRAMS :=
 # is linked; $(3): the twins built so.
 define step6_twin_rules
 $(patsubst %,$(OUT)/step6/c/%-$(1).o,$(3)): \
-        $(OUT)/step6/c/%-$(1).o: step6_compare_go/c/%.c
+        $(OUT)/step6/c/%-$(1).o: step6_compare_go/c/%.c $(BUILD_FILES)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $$(step$(2)_CFLAGS) -c -o $$@ $$<
 
@@ -62,12 +62,12 @@ $(GOADDS_OUT)/step5_cooperative/%.o: $(OUT)/step5/step5_cooperative/%.o
 	@mkdir -p $(@D)
 	$(OBJCOPY) $(GOADDS_TEXT) $< $@
 
-$(GOADDS_OUT)/$(GOADDS)/%.o: $(GOADDS)/%.c
+$(GOADDS_OUT)/$(GOADDS)/%.o: $(GOADDS)/%.c $(BUILD_FILES)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(step5+goadds_CFLAGS) -c -o $@ $<
 	$(OBJCOPY) $(GOADDS_TEXT) $@
 
-$(GOADDS_OUT)/$(GOADDS)/%.o: $(GOADDS)/%.S
+$(GOADDS_OUT)/$(GOADDS)/%.o: $(GOADDS)/%.S $(BUILD_FILES)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(step5+goadds_CFLAGS) -c -o $@ $<
 	$(OBJCOPY) $(GOADDS_TEXT) $@
@@ -106,7 +106,8 @@ $(OUT)/step6/step6 $(OUT)/step6/test_step6: private LDLIBS += -lm
 # and preemption are not what the race measures, and chapter 6's figures
 # were measured so. Compiled as step 5 is (they run on goroutine stacks).
 step6_NET_OBJS := $(OUT)/step6/goadds/netpoll.o $(OUT)/step6/goadds/net.o
-$(step6_NET_OBJS): $(OUT)/step6/goadds/%.o: step6_compare_go/goadds/%.c
+$(step6_NET_OBJS): $(OUT)/step6/goadds/%.o: step6_compare_go/goadds/%.c \
+                   $(BUILD_FILES)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(step5_CFLAGS) -c -o $@ $<
 step6_ECHO := $(OUT)/step6/c/echo-goroutines $(OUT)/step6/c/echo-threads \
@@ -115,9 +116,10 @@ $(OUT)/step6/c/echo-goroutines.o: private step6_ECHO_CFLAGS := \
                                         $(step5_CFLAGS) -I$(GOADDS)
 $(OUT)/step6/c/echo-threads.o: private step6_ECHO_CFLAGS := -Istep2_go_macro
 $(OUT)/step6/c/loadgen.o: private step6_ECHO_CFLAGS :=
-$(OUT)/step6/c/echo-goroutines.o: step6_compare_go/c/echo/echo.c
-$(OUT)/step6/c/echo-threads.o: step6_compare_go/c/echo/echo_threads.c
-$(OUT)/step6/c/loadgen.o: step6_compare_go/c/echo/loadgen.c
+$(OUT)/step6/c/echo-goroutines.o: step6_compare_go/c/echo/echo.c $(BUILD_FILES)
+$(OUT)/step6/c/echo-threads.o: step6_compare_go/c/echo/echo_threads.c \
+                               $(BUILD_FILES)
+$(OUT)/step6/c/loadgen.o: step6_compare_go/c/echo/loadgen.c $(BUILD_FILES)
 $(OUT)/step6/c/echo-goroutines.o $(OUT)/step6/c/echo-threads.o \
 $(OUT)/step6/c/loadgen.o:
 	@mkdir -p $(@D)

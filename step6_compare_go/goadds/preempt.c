@@ -12,12 +12,15 @@
  * nothing: g->preempt stays set and sysmon signals again next round.
  *
  * A safe point is one where switching away cannot hurt:
- *   - the program's own code: inside the executable's text, but not in
- *     the runtime's (step 5's and goadds' objects, whose code sections
- *     the Makefile renames to "goruntime", so that the linker brackets
- *     them with __start_goruntime and __stop_goruntime). Not libc, not
- *     the vDSO, not a sanitizer's library: they may hold locks, or state
- *     of their thread, and none of it expects to wake on another thread.
+ *   - the program's own code: inside the executable's text (from its
+ *     ".text" section to etext), but not in the runtime's (step 5's and
+ *     goadds' objects, whose code sections the Makefile renames to
+ *     "goruntime", so that the linker brackets them with
+ *     __start_goruntime and __stop_goruntime). Not libc, not the vDSO,
+ *     not a sanitizer's library: they may hold locks, or state of their
+ *     thread, and none of it expects to wake on another thread. Not the
+ *     PLT either, the stubs before .text through which the runtime calls
+ *     libc too (program_text_start says more);
  *     The runtime takes its locks only in its own code, so this also
  *     keeps a G that holds one (a channel's, sched.lock) running. (On
  *     AArch64 gcc would take them in libgcc's atomic helpers, linked
@@ -44,13 +47,18 @@
 #include "common.h"
 #include "sigctxt.h"
 
+#include <fcntl.h>
+#include <link.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Bounds that the linker defines (preempt.c's header says which). */
 extern const char __executable_start[], etext[];
 extern const char __start_goruntime[], __stop_goruntime[];
+static uintptr_t text_start; /* the program's ".text", in memory */
 
 /* asyncPreempt, in preempt_*.S: not a C function (see there). */
 void asyncPreempt(void);
@@ -101,8 +109,7 @@ static bool want_async_preempt(M *m)
 /* Go: isAsyncSafePoint. May g stop at pc, with stack pointer sp? */
 static bool is_async_safe_point(G *g, uintptr_t pc, uintptr_t sp)
 {
-    bool in_program = pc >= (uintptr_t)__executable_start &&
-                      pc < (uintptr_t)etext;
+    bool in_program = pc >= text_start && pc < (uintptr_t)etext;
     bool in_runtime = pc >= (uintptr_t)__start_goruntime &&
                       pc < (uintptr_t)__stop_goruntime;
     uintptr_t lo = (uintptr_t)g->stack_lo, hi = (uintptr_t)g->stack_hi;
@@ -149,11 +156,62 @@ void preemptM(M *m)
     pthread_kill(m->thread, SIGPREEMPT);
 }
 
+/*
+ * Where the program's own code starts: its ".text" section. Between
+ * __executable_start and there lie the ELF headers, .init and the PLT,
+ * the stubs through which any code of the program calls libc: the
+ * runtime too, holding its locks. A goroutine stopped in a stub the
+ * runtime called is still in the runtime, but nothing at the stub's
+ * address says so. (It happened, under qemu, whose signals often arrive
+ * as a call lands in a stub: a G preempted on its way to unlock the
+ * timers' mutex, and the next G on that M waited for it forever.)
+ * Sections are not loaded into memory, so we read their table from our
+ * own file, once, at start. 0 if it cannot be read.
+ */
+static uintptr_t program_text_start(void)
+{
+    /* The ELF header is mapped where the executable starts; a PIE's
+       addresses in it count from there. */
+    const ElfW(Ehdr) *eh = (const void *)__executable_start;
+    uintptr_t base = eh->e_type == ET_DYN ? (uintptr_t)eh : 0;
+    size_t n = eh->e_shnum, size = n * sizeof(ElfW(Shdr));
+    ElfW(Shdr) *sh = malloc(size ? size : 1);
+    char *names = NULL;
+    uintptr_t start = 0;
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || !sh || eh->e_shentsize != sizeof *sh ||
+        eh->e_shstrndx >= n ||
+        pread(fd, sh, size, (off_t)eh->e_shoff) != (ssize_t)size)
+        goto out;
+    const ElfW(Shdr) *strtab = &sh[eh->e_shstrndx]; /* sections' names */
+    names = calloc(1, strtab->sh_size + 1);
+    if (!names || pread(fd, names, strtab->sh_size, (off_t)strtab->sh_offset)
+                      != (ssize_t)strtab->sh_size)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (sh[i].sh_name < strtab->sh_size &&
+            strcmp(names + sh[i].sh_name, ".text") == 0)
+            start = base + sh[i].sh_addr;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(names);
+    free(sh);
+    return start;
+}
+
 void preempt_init(void)
 {
     async_enabled = !under_tsan && !asyncpreemptoff();
     if (!async_enabled)
         return;
+    text_start = program_text_start();
+    if (!text_start) { /* no safe point could be told: none */
+        async_enabled = false;
+        fprintf(stderr, "%s: cannot read the program's sections from "
+                "/proc/self/exe: no preemption by signal\n", program_name());
+        return;
+    }
     /* SA_RESTART: a system call the signal interrupts (a G's read, an
        idle M's futex) starts again instead of failing with EINTR.
        SA_ONSTACK: on the M's signal stack (signal_stack_init), not on a
