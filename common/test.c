@@ -75,12 +75,17 @@ void test_set_timeout(unsigned seconds)
     alarm(seconds);
 }
 
-long test_scaled(long n)
+bool test_slow(void)
 {
     const char *slow = getenv("TEST_SLOW");
-    if (slow && strcmp(slow, "1") == 0)
-        return n / 10 > 0 ? n / 10 : 1;
-    return n;
+    return slow && strcmp(slow, "1") == 0;
+}
+
+long test_scaled(long n)
+{
+    if (!test_slow())
+        return n;
+    return n / 10 > 0 ? n / 10 : 1;
 }
 
 const char *step_binary(void)

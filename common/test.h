@@ -93,10 +93,13 @@ void run_child(void (*fn)(void *), void *arg, unsigned timeout_s,
 
 void run_result_free(struct run_result *r);
 
+/* Do the tests run slowed down: under a sanitizer or an emulator (make
+   sets TEST_SLOW=1)? */
+bool test_slow(void);
+
 /*
- * n, or n / 10 (at least 1) when the tests run slowed down: under a
- * sanitizer or an emulator (make sets TEST_SLOW=1). For sizes of stress
- * tests only; a test's verdict never depends on how long it took.
+ * n, or n / 10 (at least 1) when the tests run slowed down. For sizes of
+ * stress tests only; a test's verdict never depends on how long it took.
  */
 long test_scaled(long n);
 
