@@ -20,8 +20,7 @@
  *     not a sanitizer's library: they may hold locks, or state of their
  *     thread, and none of it expects to wake on another thread. Not the
  *     PLT either, the stubs before .text through which the runtime calls
- *     libc too (program_text_start says more);
- *     The runtime takes its locks only in its own code, so this also
+ *     libc too (program_text_start says more). The runtime takes its locks only in its own code, so this also
  *     keeps a G that holds one (a channel's, sched.lock) running. (On
  *     AArch64 gcc would take them in libgcc's atomic helpers, linked
  *     into the program's text: the Makefile says -mno-outline-atomics,
@@ -162,9 +161,10 @@ void preemptM(M *m)
  * the stubs through which any code of the program calls libc: the
  * runtime too, holding its locks. A goroutine stopped in a stub the
  * runtime called is still in the runtime, but nothing at the stub's
- * address says so. (It happened, under qemu, whose signals often arrive
- * as a call lands in a stub: a G preempted on its way to unlock the
- * timers' mutex, and the next G on that M waited for it forever.)
+ * address says so. (A test caught it: a G preempted in the stub of the
+ * memcpy that a channel operation calls under the channel's lock, and
+ * the next G on that M spinning on the lock for good. Under qemu, whose
+ * signals often arrive just as a call lands in a stub, it was frequent.)
  * Sections are not loaded into memory, so we read their table from our
  * own file, once, at start. 0 if it cannot be read.
  */
