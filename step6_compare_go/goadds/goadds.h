@@ -4,7 +4,8 @@
  * whose M sits in a system call. Link goadds/ with step 5's runtime and
  * these start by themselves with it (goadds_start, a seam of runtime.h).
  *
- *   sysmon.c        Go: runtime.sysmon, retake, preemptone
+ *   sysmon.c        Go: runtime.sysmon, retake, preemptone (and it
+ *                   prints GODEBUG=schedtrace, as Go's does)
  *   preempt.c       Go: preempt.go, signal_unix.go (doSigPreempt)
  *   preempt_*.S     Go: preempt_amd64.s, preempt_arm64.s (asyncPreempt)
  *   syscall.c       Go: entersyscall, exitsyscall, exitsyscall0
