@@ -40,6 +40,17 @@ ifeq ($(SAN),thread)
 else ifeq ($(SAN),address)
   SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer
+  # clang links ASan's runtime into the program's own text; gcc links it
+  # as a shared library, as libc is. Shared, like gcc's, so that goadds'
+  # preemption handler does not take its interceptors (memcpy, malloc,
+  # regexec, with their locks) for the program's code (a test hung so:
+  # step6_compare_go/goadds/preempt.c). It is not on the loader's path:
+  # the program names its folder (rpath). TSan needs none of this: there
+  # is no preemption by signal under it.
+  ifneq ($(findstring clang,$(notdir $(firstword $(CC)))),)
+    SAN_FLAGS += -shared-libsan
+    SAN_LDFLAGS := -Wl,-rpath,$(shell $(CC) -print-runtime-dir)
+  endif
 else ifneq ($(SAN),)
   $(error SAN=$(SAN) is not supported: use SAN=thread or SAN=address)
 endif
@@ -47,7 +58,7 @@ endif
 OPT := $(if $(SAN),-O1,-O2)
 ALL_CFLAGS := -std=c11 -Wall -Wextra -Werror $(OPT) -g -pthread \
               -D_GNU_SOURCE -Icommon -MMD -MP $(SAN_FLAGS) $(CFLAGS)
-ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
+ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(SAN_LDFLAGS) $(LDFLAGS)
 # On AArch64, x18 is left alone by all our code: asyncPreempt jumps back
 # through it (step6_compare_go/goadds/preempt_aarch64.S says why). And
 # atomics are inline, not calls to libgcc's helpers: those are linked
